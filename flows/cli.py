@@ -1,0 +1,179 @@
+"""`eventflow`: the one command-line entry point (also `python -m flows`)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.config import load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Protest, detention, attack and trial events from reports and datasets into DuckDB and maps.")
+console = Console()
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default data/events.duckdb)")]
+
+
+@app.command()
+def run(
+    inbox: Annotated[Path | None, typer.Option(help="folder of reports and dataset exports")] = None,
+    db: DbOption = None,
+    maps: Annotated[Path | None, typer.Option(help="folder for the HTML maps and timelines")] = None,
+    year: Annotated[int | None, typer.Option(help="coverage year of the reports (default: inferred)")] = None,
+) -> None:
+    """One run of the pipeline flow over the inbox; prints a summary. Exit 0 also when records were rejected."""
+    from flows.pipeline import pipeline
+
+    s = load_settings()
+    summary = pipeline(str(inbox or s.inbox), str(db or s.db), str(maps or s.maps), year)
+    table = Table(title="eventflow run", show_header=False)
+    for key in ("sources_new", "sources_changed", "sources_unchanged", "mentions", "rejects",
+                "unresolved_places", "events"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    table.add_row("files written", "\n".join(summary["files_written"]) or "none (maps unchanged)")
+    console.print(table)
+
+
+@app.command()
+def extract(
+    reports: Annotated[list[Path], typer.Argument(help="report files (.txt .md .html .pdf)", exists=True)],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+    year: Annotated[int | None, typer.Option(help="coverage year (default: inferred from the text)")] = None,
+) -> None:
+    """Events from reports only, no database: one CSV row per event with the export columns."""
+    import polars as pl
+
+    from flows.extract import extract_file, write_extract_csv
+    from flows.geocode import geocode_mentions
+    from flows.normalize import normalize
+
+    settings = load_settings()
+    frames, failed = [], 0
+    for report in reports:
+        try:
+            frames.append(extract_file(report, year=year))
+        except Exception as exc:  # noqa: BLE001 - report and go on with the other files
+            failed += 1
+            console.print(f"[red]{report}: {exc}[/red]")
+    mentions, rejects = normalize(pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame())
+    if rejects.height:
+        console.print(f"[yellow]{rejects.height} extracted rows failed validation[/yellow]")
+    write_extract_csv(geocode_mentions(mentions, settings.geo_root), out)
+    console.print(f"{mentions.height} events from {len(reports) - failed} report(s) written to {out}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def geocode(
+    places: Annotated[list[str] | None, typer.Argument(help="place names")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="event date YYYY-MM-DD (picks the division)")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="CSV: 'query' and optional 'date'")] = None,
+) -> None:
+    """Resolve place names; writes CSV to stdout."""
+    from flows.geocode import geocode_places
+
+    rows: list[dict] = []
+    if csv_file:
+        with csv_file.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        if rows and "query" not in rows[0]:
+            raise typer.BadParameter("the CSV needs a 'query' column", param_hint="--csv")
+    rows += [{"query": p} for p in places or []]
+    if not rows:
+        raise typer.BadParameter("give place names or --csv FILE")
+    default = date.fromisoformat(on) if on else None
+    dates = [date.fromisoformat(r["date"]) if r.get("date") else default for r in rows]
+    result = geocode_places([r["query"] for r in rows], dates, geo_root=load_settings().geo_root)
+    extra = [c for c in rows[0] if c not in ("query", "date")] if csv_file else []
+    out = result.drop("query", "date")
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["query", "date", *extra, *out.columns])
+    for r, d, res in zip(rows, dates, out.iter_rows(), strict=True):
+        writer.writerow([r["query"], d or "", *(r.get(c, "") for c in extra), *("" if v is None else v for v in res)])
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv | parquet | geojson")],
+    out: Annotated[Path, typer.Option("--out", help="file to write")],
+    db: DbOption = None,
+) -> None:
+    """The events table with the export columns."""
+    from flows import store
+    from flows.export import write_events
+
+    con = store.connect(db or load_settings().db)
+    try:
+        events = store.load_events(con)
+    finally:
+        con.close()
+    try:
+        write_events(events, fmt, out)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--format") from exc
+    console.print(f"{events.height} events written to {out}")
+
+
+@app.command()
+def sql(query: Annotated[str, typer.Argument(help="SQL to run")], db: DbOption = None) -> None:
+    """Run SQL against the database and print a table."""
+    import duckdb
+
+    path = db or load_settings().db
+    if not Path(path).exists():
+        raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cur = con.execute(query)
+        if cur.description is None:
+            return
+        table = Table(*[d[0] for d in cur.description])
+        for row in cur.fetchall():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+    except duckdb.Error as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        con.close()
+
+
+@app.command()
+def serve() -> None:
+    """Serve the scheduled deployments (blocks until stopped)."""
+    from flows.deployments import serve_deployments
+
+    serve_deployments(load_settings())
+
+
+@app.command()
+def deployments() -> None:
+    """List the deployments with their schedules."""
+    from flows.deployments import deployment_specs
+
+    table = Table("deployment", "flow", "schedule (cron)", "timezone", "parameters")
+    for spec in deployment_specs(load_settings()):
+        table.add_row(spec.name, spec.flow, spec.cron, spec.timezone,
+                      ", ".join(f"{k}={v}" for k, v in spec.parameters.items()))
+    console.print(table)
+
+
+@app.command()
+def screenshot(
+    html: Annotated[Path, typer.Argument(help="generated HTML page", exists=True)],
+    png: Annotated[Path, typer.Argument(help="PNG to write")],
+    width: int = 1400,
+    height: int = 900,
+) -> None:
+    """Screenshot a generated page in headless Chromium (for reports)."""
+    from flows.publish.screenshot import screenshot as take
+
+    console.print(f"written {take(html, png, width, height)}")

@@ -1,0 +1,48 @@
+"""The scheduled deployments of the pipeline flow, built from settings (cron from eventflow.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.config import Settings
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    flow: str
+    cron: str
+    timezone: str
+    parameters: dict
+
+
+def deployment_specs(settings: Settings) -> list[DeploymentSpec]:
+    """Every deployment `eventflow serve` serves."""
+    return [
+        DeploymentSpec(
+            name="inbox-daily",
+            flow="pipeline",
+            cron=settings.schedule_cron,
+            timezone=settings.schedule_timezone,
+            parameters={"inbox": str(settings.inbox), "db": str(settings.db), "maps": str(settings.maps)},
+        )
+    ]
+
+
+def serve_deployments(settings: Settings) -> None:
+    """Serve the deployments (blocks; runs each flow on its schedule in this process)."""
+    from prefect import serve
+    from prefect.schedules import Cron
+
+    from flows.pipeline import pipeline
+
+    deployments = [
+        pipeline.to_deployment(
+            name=spec.name,
+            schedule=Cron(spec.cron, timezone=spec.timezone),
+            parameters=spec.parameters,
+            description="eventflow pipeline over the inbox folder",
+        )
+        for spec in deployment_specs(settings)
+    ]
+    serve(*deployments)

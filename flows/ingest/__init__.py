@@ -1,0 +1,1 @@
+"""Ingest: find inbox files, hash them, read reports (text) and datasets (rows)."""

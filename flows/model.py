@@ -1,0 +1,114 @@
+"""The canonical event model, read from schemas/event.schema.json (the single source of truth).
+
+Every stage passes mentions around as polars DataFrames with exactly MENTION_SCHEMA's columns;
+`conform()` brings any frame to that shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+EXPORT_COLUMNS: list[str] = [
+    "event_id", "source", "event_type", "subtype", "date_start", "date_end", "date_precision",
+    "location_text", "place_name", "lat", "lon", "geo_precision", "admin1_iso", "admin1_iso_at_event",
+    "country", "actors", "targets", "participants_low", "participants_high", "detained_low",
+    "detained_high", "fatalities_low", "fatalities_high", "injured_low", "injured_high",
+    "sentence_months", "charges", "quote", "char_start", "char_end", "confidence", "n_sources",
+]
+
+# Count ranges: (low column, high column) pairs, merged as ranges everywhere.
+COUNT_RANGES: list[tuple[str, str]] = [
+    ("participants_low", "participants_high"),
+    ("detained_low", "detained_high"),
+    ("fatalities_low", "fatalities_high"),
+    ("injured_low", "injured_high"),
+]
+
+
+@cache
+def event_json_schema() -> dict:
+    """The JSON schema of one event mention."""
+    return json.loads((SCHEMAS_DIR / "event.schema.json").read_text(encoding="utf-8"))
+
+
+@cache
+def typology() -> dict:
+    """schemas/typology.yaml: types, subtypes and the mappings of outside typologies."""
+    return yaml.safe_load((SCHEMAS_DIR / "typology.yaml").read_text(encoding="utf-8"))
+
+
+def subtypes_of(event_type: str) -> list[str]:
+    return list(typology()["types"][event_type]["subtypes"])
+
+
+def _polars_type(prop: dict) -> pl.DataType:
+    kinds = prop.get("type", "string")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if prop.get("format") == "date":
+        return pl.Date
+    if "integer" in kinds:
+        return pl.Int64
+    if "number" in kinds:
+        return pl.Float64
+    return pl.Utf8
+
+
+def _mention_schema() -> dict[str, pl.DataType]:
+    props = event_json_schema()["properties"]
+    return {name: _polars_type(prop) for name, prop in props.items()}
+
+
+MENTION_SCHEMA: dict[str, pl.DataType] = _mention_schema()
+MENTION_COLUMNS: list[str] = list(MENTION_SCHEMA)
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "event_id": pl.Utf8, **MENTION_SCHEMA, "n_sources": pl.Int32, "n_mentions": pl.Int32,
+}
+
+
+def empty_mentions() -> pl.DataFrame:
+    return pl.DataFrame(schema=MENTION_SCHEMA)
+
+
+def conform(df: pl.DataFrame) -> pl.DataFrame:
+    """Add missing mention columns as nulls, cast to the canonical types, order the columns."""
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in MENTION_SCHEMA.items() if c not in df.columns]
+    if missing:
+        df = df.with_columns(missing)
+    return df.select([pl.col(c).cast(t, strict=False) for c, t in MENTION_SCHEMA.items()])
+
+
+def stable_id(*parts: object, prefix: str = "") -> str:
+    """A short deterministic id from its parts (same input, same id across runs and machines)."""
+    digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8"))
+    return prefix + digest.hexdigest()[:16]
+
+
+def with_mention_ids(df: pl.DataFrame) -> pl.DataFrame:
+    """Fill missing mention_id values, vectorised (DuckDB md5), from the fields that locate a mention:
+    source hash, row number or character span, type, subtype, start date and the linked mention."""
+    if df.is_empty():
+        return df
+    keys = df.select(
+        pl.concat_str(
+            [
+                pl.col(c).cast(pl.Utf8).fill_null("")
+                for c in ("source_sha256", "row_number", "char_start", "char_end", "event_type",
+                          "subtype", "date_start", "linked_mention_id")
+            ],
+            separator="|",
+        ).alias("_key")
+    )
+    con = duckdb.connect()
+    con.register("mention_keys", keys)
+    ids = con.execute("SELECT 'm_' || substr(md5(_key), 1, 16) AS id FROM mention_keys").pl()["id"]
+    con.close()
+    return df.with_columns(pl.coalesce(pl.col("mention_id"), ids).alias("mention_id"))

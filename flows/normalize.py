@@ -1,0 +1,85 @@
+"""Normalize: bring mentions from any reader or extractor to the canonical schema and validate them.
+
+The checks are derived from schemas/event.schema.json (required fields, enums, numeric bounds, patterns)
+and run as polars expressions over the whole batch. A row that fails goes to rejects with the first
+failed check as its reason; nothing is dropped without a reject row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flows.model import conform, event_json_schema, typology, with_mention_ids
+from flows.rejects import REJECT_SCHEMA
+
+# Filled by the geocoder, so not required before it runs.
+GEOCODER_FIELDS = {"geo_precision"}
+
+
+def _checks() -> list[tuple[str, pl.Expr, str]]:
+    """(reason, expression that is True when the row is valid, detail) from the schema and typology."""
+    schema = event_json_schema()
+    props = schema["properties"]
+    checks: list[tuple[str, pl.Expr, str]] = []
+    for name in schema["required"]:
+        if name not in GEOCODER_FIELDS:
+            checks.append((f"missing_{name}", pl.col(name).is_not_null(), f"{name} is required"))
+    for name, prop in props.items():
+        col = pl.col(name)
+        if "enum" in prop:
+            allowed = [v for v in prop["enum"] if v is not None]
+            checks.append((f"bad_{name}", col.is_null() | col.is_in(allowed), f"{name} must be one of {allowed}"))
+        if "minimum" in prop:
+            checks.append((f"bad_{name}", col.is_null() | (col >= prop["minimum"]),
+                           f"{name} must be >= {prop['minimum']}"))
+        if "maximum" in prop:
+            checks.append((f"bad_{name}", col.is_null() | (col <= prop["maximum"]),
+                           f"{name} must be <= {prop['maximum']}"))
+        if "pattern" in prop:
+            checks.append((f"bad_{name}", col.is_null() | col.str.contains(prop["pattern"]),
+                           f"{name} must match {prop['pattern']}"))
+    subtype_ok = pl.lit(False)
+    for event_type, spec in typology()["types"].items():
+        in_type = (pl.col("event_type") == event_type) & pl.col("subtype").is_in(list(spec["subtypes"]))
+        subtype_ok = subtype_ok | in_type
+    checks.append(("bad_subtype", subtype_ok, "subtype is not a subtype of event_type in schemas/typology.yaml"))
+    checks.append(("bad_date_order", pl.col("date_start") <= pl.col("date_end"), "date_start is after date_end"))
+    for low, high in (("participants_low", "participants_high"), ("detained_low", "detained_high"),
+                      ("fatalities_low", "fatalities_high"), ("injured_low", "injured_high")):
+        checks.append((f"bad_{low[:-4]}_range", pl.col(low).is_null() | pl.col(high).is_null()
+                       | (pl.col(low) <= pl.col(high)), f"{low} is greater than {high}"))
+    checks.append(("bad_char_span", pl.col("char_start").is_null() | (pl.col("char_start") <= pl.col("char_end")),
+                   "char_start is after char_end"))
+    return checks
+
+
+def normalize(df: pl.DataFrame, stage: str = "normalize") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(valid mentions, rejects). Fills date_end from date_start and a null geo_precision with 'country'."""
+    df = conform(df).with_columns(
+        pl.col("date_end").fill_null(pl.col("date_start")),
+        pl.col("geo_precision").fill_null("country"),
+        pl.col("confidence").fill_null(0.5),
+    )
+    df = with_mention_ids(df)
+    checks = _checks()
+    reason = pl.lit(None, dtype=pl.Utf8)
+    detail = pl.lit(None, dtype=pl.Utf8)
+    for code, ok, text in reversed(checks):   # the first failing check wins
+        failed = ~ok.fill_null(False)
+        reason = pl.when(failed).then(pl.lit(code)).otherwise(reason)
+        detail = pl.when(failed).then(pl.lit(text)).otherwise(detail)
+    flagged = df.with_columns(reason.alias("_reason"), detail.alias("_detail"))
+    valid = flagged.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
+    bad = flagged.filter(pl.col("_reason").is_not_null())
+    rejects = bad.select(
+        pl.col("source").fill_null("(unknown)"),
+        pl.when(pl.col("row_number").is_not_null())
+        .then(pl.lit("row:") + pl.col("row_number").cast(pl.Utf8))
+        .otherwise(pl.format("char:{}-{}", pl.col("char_start"), pl.col("char_end")))
+        .alias("locator"),
+        pl.lit(stage).alias("stage"),
+        pl.col("_reason").alias("reason"),
+        pl.col("_detail").alias("detail"),
+        pl.struct(pl.exclude("_reason", "_detail")).struct.json_encode().alias("raw"),
+    ).cast(REJECT_SCHEMA)
+    return valid, rejects

@@ -1,0 +1,28 @@
+"""The shape of a reject row, shared by every stage that refuses a record."""
+
+from __future__ import annotations
+
+import polars as pl
+
+REJECT_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.Utf8,
+    "locator": pl.Utf8,
+    "stage": pl.Utf8,
+    "reason": pl.Utf8,
+    "detail": pl.Utf8,
+    "raw": pl.Utf8,
+}
+
+
+def empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def reject_frame(rows: list[dict]) -> pl.DataFrame:
+    """Reject rows from dicts with the REJECT_SCHEMA keys (missing keys become null)."""
+    return pl.DataFrame([{k: r.get(k) for k in REJECT_SCHEMA} for r in rows], schema=REJECT_SCHEMA)
+
+
+def conform_rejects(df: pl.DataFrame) -> pl.DataFrame:
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in REJECT_SCHEMA.items() if c not in df.columns]
+    return df.with_columns(missing).select([pl.col(c).cast(t) for c, t in REJECT_SCHEMA.items()])

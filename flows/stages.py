@@ -1,0 +1,196 @@
+"""The pipeline's stages as plain functions; flows/pipeline.py wraps each in a Prefect task."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from flows import store
+from flows.ingest.discover import InboxFile, discover, split_by_state
+from flows.ingest.errors import UnreadableSource
+from flows.ingest.reports import REPORT_SUFFIXES, read_report
+from flows.model import empty_mentions
+from flows.normalize import normalize
+from flows.rejects import conform_rejects, empty_rejects, reject_frame
+
+
+@dataclass
+class IngestPlan:
+    new: list[InboxFile]
+    changed: list[InboxFile]
+    unchanged: list[InboxFile]
+
+    @property
+    def to_process(self) -> list[InboxFile]:
+        return self.new + self.changed
+
+
+@dataclass
+class SourceBatch:
+    """What one source yields before geocoding and storing."""
+
+    file: InboxFile
+    record: store.SourceRecord
+    mentions: pl.DataFrame = field(default_factory=empty_mentions)
+    rejects: pl.DataFrame = field(default_factory=empty_rejects)
+
+
+def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
+    """Hash the inbox files and compare them with the stored sources."""
+    files = discover(inbox)
+    con = store.connect(db)
+    try:
+        known = store.known_sources(con)
+    finally:
+        con.close()
+    return IngestPlan(*split_by_state(files, known))
+
+
+def _file_reject(f: InboxFile, reason: str, detail: str, stage: str = "ingest") -> pl.DataFrame:
+    return reject_frame([{"source": f.relpath, "locator": "file", "stage": stage, "reason": reason, "detail": detail}])
+
+
+def extract_or_map(f: InboxFile, year: int | None = None) -> SourceBatch:
+    """Read one inbox file: a dataset's rows are mapped, a report's text is extracted.
+
+    Never raises: a file that cannot be used yields a reject row with the reason."""
+    record = store.SourceRecord(path=f.relpath, sha256=f.sha256, format="unknown", size_bytes=f.size_bytes)
+    batch = SourceBatch(f, record)
+    try:
+        from flows.ingest.datasets import read_dataset, sniff_dataset
+
+        fmt = sniff_dataset(f.path)
+        if fmt is not None:
+            res = read_dataset(f.path, f.relpath, f.sha256)
+            record.format, record.records_total = res.format, res.records_total
+            batch.mentions, batch.rejects = res.mentions, conform_rejects(res.rejects)
+        elif f.path.suffix.lower() in REPORT_SUFFIXES:
+            from flows.extract import extract_report
+
+            doc = read_report(f.path, f.relpath, f.sha256)
+            record.format, record.text = doc.format, doc.text
+            record.title, record.publisher, record.url = (doc.meta.get(k) for k in ("title", "publisher", "url"))
+            mentions = extract_report(doc, year=year)
+            years = mentions["date_start"].dt.year() if mentions.height else None
+            record.coverage_year = year or doc.meta.get("coverage_year") or (
+                int(years.mode().sort()[-1]) if years is not None else None)
+            batch.mentions = mentions
+        else:
+            detail = f"'{f.path.suffix}' files are neither a report nor a known dataset"
+            raise UnreadableSource("unknown_format", detail)
+    except UnreadableSource as exc:
+        batch.rejects = _file_reject(f, exc.reason, exc.detail)
+    except Exception as exc:  # a reader bug must not lose the rest of the batch
+        detail = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)[-600:]}"
+        batch.rejects = _file_reject(f, "reader_error", detail)
+    return batch
+
+
+def normalize_batch(batch: SourceBatch) -> SourceBatch:
+    """Validate the batch's mentions; failures join its rejects."""
+    valid, bad = normalize(batch.mentions)
+    batch.mentions = valid
+    batch.rejects = pl.concat([batch.rejects, bad], how="vertical_relaxed")
+    _account(batch)
+    return batch
+
+
+def _account(batch: SourceBatch) -> None:
+    """records_total = records_loaded + records_rejected, for datasets (rows) and reports (mentions)."""
+    rec, m, r = batch.record, batch.mentions, batch.rejects
+    if rec.format in {"txt", "md", "html", "pdf", "unknown"}:
+        rec.records_loaded = m.height
+        rec.records_rejected = r.height
+        rec.records_total = rec.records_loaded + rec.records_rejected
+        return
+    loaded_rows = set(m["row_number"].drop_nulls().to_list())
+    rec.records_loaded = len(loaded_rows)
+    rec.records_rejected = rec.records_total - rec.records_loaded
+    rejected_rows = {int(loc[4:]) for loc in r["locator"].drop_nulls().to_list() if loc.startswith("row:")}
+    unaccounted = set(range(1, rec.records_total + 1)) - loaded_rows - rejected_rows
+    if unaccounted:  # a reader lost rows without saying why: make the loss visible
+        batch.rejects = pl.concat([batch.rejects, reject_frame([
+            {"source": rec.path, "locator": f"row:{n}", "stage": "map", "reason": "no_event",
+             "detail": "the reader produced neither a mention nor a reject for this row"} for n in sorted(unaccounted)
+        ])])
+
+
+def geocode_batches(batches: list[SourceBatch], geo_root: Path) -> list[SourceBatch]:
+    """Geocode the mentions of all batches in one vectorised call."""
+    from flows.geocode import geocode_mentions
+
+    frames = [b.mentions for b in batches if b.mentions.height]
+    if not frames:
+        return batches
+    sizes = [b.mentions.height for b in batches]
+    coded = geocode_mentions(pl.concat(frames, how="vertical_relaxed"), geo_root)
+    offset = 0
+    for b, n in zip(batches, sizes, strict=True):
+        b.mentions = coded.slice(offset, n)
+        offset += n
+    return batches
+
+
+def store_batches(db: Path, batches: list[SourceBatch]) -> None:
+    """One transaction per source."""
+    con = store.connect(db)
+    try:
+        for b in batches:
+            store.store_source(con, b.record, b.mentions, b.rejects)
+    finally:
+        con.close()
+
+
+def store_reference(db: Path, geo_root: Path) -> None:
+    """Refresh the regions and places tables from the country packs."""
+    from flows.geocode import places_frame, regions_frame
+
+    con = store.connect(db)
+    try:
+        store.replace_reference(con, "regions", regions_frame(geo_root))
+        store.replace_reference(con, "places", places_frame(geo_root))
+    finally:
+        con.close()
+
+
+def dedupe_all(db: Path) -> int:
+    """Rebuild events from every stored mention, with the analyst's overrides applied. Returns the event count."""
+    from flows.dedupe import build_events
+
+    con = store.connect(db)
+    try:
+        events, links = build_events(store.load_mentions(con), store.load_overrides(con))
+        store.replace_events(con, events, links)
+        return events.height
+    finally:
+        con.close()
+
+
+def publish_maps(db: Path, maps_dir: Path, settings) -> tuple[list[Path], list[Path]]:
+    """Write the maps and timelines from the events table; returns (written, unchanged) paths."""
+    from flows.publish import publish
+
+    con = store.connect(db)
+    try:
+        events = store.load_events(con)
+    finally:
+        con.close()
+    res = publish(events, maps_dir, settings, settings.geo_root)
+    return res.written, res.unchanged
+
+
+def batch_summary(batches: list[SourceBatch]) -> dict:
+    mentions = sum(b.mentions.height for b in batches)
+    rejects = sum(b.rejects.height for b in batches)
+    unresolved = sum(
+        int((b.mentions["geo_flag"] == "unresolved_place").sum() or 0) for b in batches if b.mentions.height
+    )
+    return {"mentions": mentions, "rejects": rejects, "unresolved_places": unresolved}
+
+
+def to_json(obj) -> str:
+    return json.dumps(obj, default=str, indent=1)
