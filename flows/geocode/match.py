@@ -1,0 +1,144 @@
+"""Folded keys → gazetteer candidates: exact join, then the key without a direction word, then the
+romanisation skeleton, then rapidfuzz on the few keys still missing; then one ranking per request."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from flows.geocode.gazetteer import Gazetteer
+from flows.geocode.names import alternation, skeleton_expr
+
+# Fuzzy matching (optimal string alignment: a swap of two letters is one edit): never for keys shorter
+# than this; at most one edit up to 8 letters, two from 9.
+FUZZY_MIN_LEN = 5
+FUZZY_TWO_EDITS_FROM = 9
+# A bare name shared by a region and a place means the place when the place has at least this many people
+# ("Almaty", "Aktobe": the cities), the region otherwise ("Mangystau", "Abai").
+CITY_OVER_REGION_POPULATION = 100_000
+# Names looked for inside longer strings must have at least this many letters ("May", "Ile" are not).
+INNER_MIN_LEN = 4
+
+HITS_SCHEMA = {"key": pl.Utf8, "cand_id": pl.Utf8, "alias_hint": pl.Utf8, "method": pl.Utf8}
+
+
+def lookup_keys(keys: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
+    """All gazetteer candidates of each unique key (columns key, key_nodir): the first method that finds
+    any wins. Returns key, cand_id, alias_hint, method ("exact", "nodir", "skeleton", "fuzzy", "inner")."""
+    keys = keys.select("key", "key_nodir").filter(pl.col("key").is_not_null() & (pl.col("key") != "")).unique("key")
+    names = g.names
+    exact = keys.join(names.select("key", "cand_id", "alias_hint"), on="key").with_columns(method=pl.lit("exact"))
+    missing = keys.join(exact.select("key"), on="key", how="anti")
+
+    nodir = (missing.filter(pl.col("key_nodir").is_not_null())
+             .join(names.select(pl.col("key").alias("key_nodir"), "cand_id", "alias_hint"), on="key_nodir")
+             .select("key", "cand_id", "alias_hint").with_columns(method=pl.lit("nodir")))
+    missing = missing.join(nodir.select("key"), on="key", how="anti")
+
+    skel = (missing.with_columns(skeleton_expr(pl.col("key"), g.variants).alias("skel"))
+            .join(names.select("skel", "cand_id", "alias_hint"), on="skel")
+            .select("key", "cand_id", "alias_hint").with_columns(method=pl.lit("skeleton")))
+    missing = missing.join(skel.select("key"), on="key", how="anti")
+
+    fuzzy = fuzzy_hits(missing["key"], names)
+    missing = missing.join(fuzzy.select("key"), on="key", how="anti")
+
+    inner = inner_name_hits(missing["key"], names)
+    parts = [exact.select(*HITS_SCHEMA), nodir.select(*HITS_SCHEMA), skel.select(*HITS_SCHEMA), fuzzy, inner]
+    return pl.concat([p.cast(HITS_SCHEMA) for p in parts]).unique().sort("key", "cand_id", "method", nulls_last=True)
+
+
+def fuzzy_hits(queries: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
+    """Keys within one edit (two from FUZZY_TWO_EDITS_FROM letters) of a gazetteer key, for keys of at least
+    FUZZY_MIN_LEN letters; all gazetteer keys at the smallest distance are returned."""
+    queries = queries.filter(queries.str.replace_all(" ", "").str.len_chars() >= FUZZY_MIN_LEN).unique().sort()
+    choices = names.filter(pl.col("key").str.len_chars() >= FUZZY_MIN_LEN - 1)["key"].unique().sort()
+    if queries.is_empty() or choices.is_empty():
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    dist = process.cdist(queries.to_list(), choices.to_list(), scorer=OSA.distance, score_cutoff=2,
+                         dtype=np.int32, workers=1)
+    allowed = np.where(queries.str.len_chars().to_numpy() >= FUZZY_TWO_EDITS_FROM, 2, 1)
+    best = dist.min(axis=1)
+    ok = best <= allowed
+    q_idx, c_idx = np.nonzero((dist == best[:, None]) & ok[:, None])
+    pairs = pl.DataFrame({"key": queries.gather(q_idx), "choice": choices.gather(c_idx)})
+    return (pairs.join(names.select(pl.col("key").alias("choice"), "cand_id", "alias_hint"), on="choice")
+            .select("key", "cand_id", "alias_hint", method=pl.lit("fuzzy")))
+
+
+def inner_name_hits(queries: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
+    """The longest gazetteer key of at least INNER_MIN_LEN letters found as whole words inside a longer
+    string ("Baikonur cosmodrome" → "baikonur"); method "inner", which a foreign cue or a list overrides."""
+    keys = names.filter(pl.col("key").str.len_chars() >= INNER_MIN_LEN)["key"].unique()
+    queries = queries.filter(queries.str.contains(" ")).unique()
+    if queries.is_empty() or keys.is_empty():
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    pattern = rf"\b({alternation(tuple(keys))})\b"
+    found = (pl.DataFrame({"key": queries})
+             .with_columns(pl.col("key").str.extract_all(pattern).alias("inner"))
+             .explode("inner", empty_as_null=True).drop_nulls("inner")
+             .sort(pl.col("inner").str.len_chars(), "inner", descending=[True, False])
+             .unique("key", keep="first"))
+    return (found.join(names.select(pl.col("key").alias("inner"), "cand_id", "alias_hint"), on="inner")
+            .select("key", "cand_id", "alias_hint", method=pl.lit("inner")))
+
+
+def _hint_rank(hint: pl.Expr) -> pl.Expr:
+    """0 when the candidate is of the kind the request's own words ask for ("Almaty Region" → a region)."""
+    kind, unit = pl.col("kind"), pl.col("unit_type")
+    region_unit = (kind == "admin1") & (unit == "region")
+    return (
+        pl.when(hint.is_null()).then(0)
+        .when(hint == "region").then(pl.when(region_unit).then(0).when(kind == "admin1").then(1).otherwise(2))
+        .when(hint == "admin2").then(pl.when(kind == "admin2").then(0).when(kind == "place").then(1).otherwise(2))
+        .when(hint == "place").then(
+            pl.when(kind == "place").then(0).when(kind == "admin1").then(pl.when(region_unit).then(3).otherwise(1))
+            .otherwise(2))
+        .otherwise(0)
+    )
+
+
+def _default_rank() -> pl.Expr:
+    """Without a hint: a big place, a region named bare, a smaller place, a region named with its
+    region word, a district."""
+    kind = pl.col("kind")
+    return (
+        pl.when((kind == "place") & (pl.col("population") >= CITY_OVER_REGION_POPULATION)).then(0)
+        .when((kind == "admin1") & pl.col("alias_hint").is_null()).then(1)
+        .when(kind == "place").then(2)
+        .when(kind == "admin1").then(3)
+        .otherwise(4)
+    )
+
+
+def rank_requests(requests: pl.DataFrame, hits: pl.DataFrame, g: Gazetteer, kinds: list[str] | None = None
+                  ) -> pl.DataFrame:
+    """The best candidate of each request (columns key, hint, ctx): hint first, then the context region,
+    then the default kind order, population, feature class. Returns the request columns, cand_id, method."""
+    req = requests.select("key", "hint", "ctx").unique()
+    cand = g.candidates if kinds is None else g.candidates.filter(pl.col("kind").is_in(kinds))
+    in_ctx = pl.any_horizontal([pl.col(c) == pl.col("ctx") for c in g.code_columns]).fill_null(False)
+    return (
+        req.join(hits, on="key")
+        .join(cand, on="cand_id")
+        .with_columns(
+            _hint_rank(pl.col("hint")).alias("_r_hint"),
+            pl.when(pl.col("ctx").is_null() | in_ctx).then(0).otherwise(1).alias("_r_ctx"),
+            _default_rank().alias("_r_kind"),
+        )
+        .sort(["_r_hint", "_r_ctx", "_r_kind", "population", "feature_rank", "cand_id"],
+              descending=[False, False, False, True, False, False])
+        .group_by(["key", "hint", "ctx"], maintain_order=True)
+        .first()
+        .select("key", "hint", "ctx", "cand_id", "method")
+    )
+
+
+def region_key_codes(g: Gazetteer) -> pl.DataFrame:
+    """Region keys → unit code, for reading a region named in context ("... Mangystau region ...")."""
+    units = g.candidates.filter((pl.col("kind") == "admin1") & (pl.col("unit_type") == "region"))
+    return (g.names.join(units.select("cand_id"), on="cand_id")
+            .select("key", pl.col("cand_id").str.strip_prefix("r:").alias("code"))
+            .unique().sort("key", "code").unique("key", keep="first"))
