@@ -1,0 +1,71 @@
+"""The data behind one choropleth page: units of a division, event counts per unit, type and month,
+population for rates, and the place markers."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flows.geo_packs import Admin1Layer, CountryPack
+from flows.publish.eventdata import EVENT_TYPES, month_range
+from flows.publish.markers import place_markers
+from flows.publish.regions import assign, population_table, representative_points, units_of
+
+
+def division_label(layer: Admin1Layer, is_current: bool) -> str:
+    """'Regions: 2016 division (in force until 2018-06-18)' and the like, for the note on the map."""
+    start, end = layer.valid_from, layer.valid_to
+    span = (
+        f"in force {start} to {end}" if start and end
+        else f"in force until {end}" if end
+        else f"in force since {start}" if start
+        else "no end date"
+    )
+    kind = "current division" if is_current else f"{layer.vintage} division"
+    return f"Regions: {kind} ({span})"
+
+
+def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> dict:
+    """Everything static/map.js needs, as plain JSON-able values (deterministic order)."""
+    units = units_of(layer)
+    is_current = layer == pack.current_layer
+    months = month_range(events)
+    month_index = {m: i for i, m in enumerate(months)}
+    unit_of_event = assign(events, pack, layer)
+    typed = events.with_columns(pl.Series("_u", unit_of_event))
+    known = typed.filter(pl.col("event_type").is_in(EVENT_TYPES))
+    placed = known.filter((pl.col("_u") >= 0) & pl.col("date_start").is_not_null())
+    cells = (
+        placed.with_columns(
+            pl.col("event_type").replace_strict({t: i for i, t in enumerate(EVENT_TYPES)}, return_dtype=pl.Int64)
+            .alias("_t"),
+            pl.col("date_start").dt.strftime("%Y-%m").replace_strict(month_index, return_dtype=pl.Int64)
+            .alias("_m"),
+        )
+        .group_by("_u", "_t", "_m").len().sort("_u", "_t", "_m")
+    )
+    years = sorted({int(m[:4]) for m in months})
+    labels = representative_points(units.frame)
+    return {
+        "country": pack.country,
+        "title": f"{pack.name}: protest, detention, attack and trial events",
+        "division": division_label(layer, is_current),
+        "vintage": layer.vintage,
+        "isCurrent": is_current,
+        "types": list(EVENT_TYPES),
+        "months": months,
+        "years": years,
+        "units": [
+            {"name": name or iso or legacy or str(i), "code": iso or legacy or "", "label": labels[i]}
+            for i, (name, iso, legacy) in enumerate(
+                zip(units.column("name"), units.column("iso"), units.column("legacy"), strict=True))
+        ],
+        "population": population_table(pack, units, years),
+        "cells": cells.select("_u", "_t", "_m", "len").rows(),
+        "places": place_markers(events, months),
+        "notes": {
+            "total": events.height,
+            "unplaced": int((typed["_u"] < 0).sum()),
+            "undated": int(typed.filter(pl.col("_u") >= 0)["date_start"].null_count()),
+            "otherType": events.height - known.height,
+        },
+    }

@@ -1,0 +1,121 @@
+"""Timelines: monthly event counts by type with the largest events annotated, as an interactive offline
+HTML page (hand-written SVG, static/timeline.js) and a PNG for reports (matplotlib)."""
+
+from __future__ import annotations
+
+import html
+import io
+
+import polars as pl
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+from flows.publish.assets import json_for_html, static_text
+from flows.publish.eventdata import EVENT_TYPES, TYPE_COLOURS, counts_text_expr, month_range, size_expr
+
+N_ANNOTATED = 5
+
+
+def monthly_counts(events: pl.DataFrame) -> tuple[list[str], dict[str, list[int]]]:
+    """Every month from first to last event, and the number of events of each type in each month."""
+    months = month_range(events)
+    index = {m: i for i, m in enumerate(months)}
+    series = {t: [0] * len(months) for t in EVENT_TYPES}
+    grouped = (
+        events.filter(pl.col("date_start").is_not_null() & pl.col("event_type").is_in(EVENT_TYPES))
+        .group_by(pl.col("event_type"), pl.col("date_start").dt.strftime("%Y-%m").alias("month")).len()
+    )
+    for event_type, month, n in grouped.iter_rows():
+        series[event_type][index[month]] = n
+    return months, series
+
+
+def largest_events(events: pl.DataFrame, n: int = N_ANNOTATED) -> list[dict]:
+    """The n largest dated events (by participants/detained/killed/injured), as plain dicts."""
+    top = (
+        events.filter(pl.col("date_start").is_not_null() & pl.col("event_type").is_in(EVENT_TYPES))
+        .with_columns(size_expr().alias("size"))
+        .filter(pl.col("size") > 0)
+        .sort(["size", "date_start", "event_id"], descending=[True, False, False], nulls_last=True)
+        .head(n)
+        .with_columns(counts_text_expr().alias("counts"))
+    )
+    return [
+        {"date": str(r["date_start"]), "month": str(r["date_start"])[:7], "type": r["event_type"],
+         "place": r["place_name"] or r["location_text"] or "", "counts": r["counts"] or "", "size": r["size"],
+         "quote": r["quote"] or "", "source": r["source"] or ""}
+        for r in top.iter_rows(named=True)
+    ]
+
+
+def _label(event: dict) -> str:
+    place = f"{event['place']}, " if event["place"] else ""
+    return f"{place}{event['date']}: {event['counts']}"
+
+
+def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 700) -> bytes:
+    """Stacked monthly bars by type with the largest events annotated (deterministic PNG bytes)."""
+    months, series = monthly_counts(events)
+    dpi = 100
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+    ax = fig.add_subplot()
+    if not months:
+        ax.text(0.5, 0.5, "No dated events", ha="center", va="center", transform=ax.transAxes, fontsize=16)
+        ax.set_axis_off()
+    else:
+        x = list(range(len(months)))
+        bottom = [0] * len(months)
+        for t in EVENT_TYPES:
+            ax.bar(x, series[t], bottom=bottom, width=0.9, color=TYPE_COLOURS[t], label=t.capitalize(),
+                   linewidth=0)
+            bottom = [a + b for a, b in zip(bottom, series[t], strict=True)]
+        top = max(bottom) or 1
+        ax.set_ylim(0, top * (1.2 + 0.07 * N_ANNOTATED))
+        step = max(1, len(months) // 12)
+        ticks = [i for i, m in enumerate(months) if m.endswith("-01")] if len(months) > 24 else x[::step]
+        ax.set_xticks(ticks, [months[i][:4] if len(months) > 24 else months[i] for i in ticks],
+                      rotation=0 if len(months) > 24 else 45)
+        ax.set_xlim(-0.8, len(months) - 0.2)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        ax.set_ylabel("Events per month")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        index = {m: i for i, m in enumerate(months)}
+        largest = sorted(largest_events(events), key=lambda e: (e["date"], -e["size"]))
+        for slot, event in enumerate(largest):         # one height per label, in date order: no overlaps
+            i = index[event["month"]]
+            label = _label(event).replace("$", r"\$")        # no mathtext from source text
+            x_text = min(max(i, len(months) * 0.12), len(months) * 0.88)   # keep the label inside the axes
+            ax.annotate(label, xy=(i, bottom[i]), xytext=(x_text, top * (1.08 + 0.07 * slot)),
+                        ha="center", va="bottom", fontsize=9,
+                        color="#222222", arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.8})
+        ax.legend(loc="upper left", ncols=4, frameon=False, fontsize=10)
+        total = sum(bottom)
+        ax.set_title(f"Events per month by type ({total:,} events, {months[0]} to {months[-1]})", loc="left",
+                     fontsize=13)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def timeline_html(events: pl.DataFrame) -> str:
+    """A self-contained interactive timeline page (no external resource)."""
+    months, series = monthly_counts(events)
+    data = {
+        "months": months, "types": list(EVENT_TYPES), "colours": TYPE_COLOURS,
+        "series": [series[t] for t in EVENT_TYPES], "largest": largest_events(events),
+        "undated": int(events["date_start"].null_count()),
+        "otherType": int((~events["event_type"].is_in(EVENT_TYPES)).sum()),
+    }
+    title = "Events per month by type"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{static_text('timeline.css')}</style>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n<div id=\"ef-timeline\"></div>\n"
+        f"<script type=\"application/json\" id=\"eventflow-timeline\">{json_for_html(data)}</script>\n"
+        f"<script>{static_text('timeline.js')}</script>\n</body>\n</html>\n"
+    )
