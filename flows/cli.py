@@ -123,14 +123,18 @@ def export(
 
 
 @app.command()
-def sql(query: Annotated[str, typer.Argument(help="SQL to run")], db: DbOption = None) -> None:
-    """Run SQL against the database and print a table."""
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run")],
+    db: DbOption = None,
+    write: Annotated[bool, typer.Option("--write", help="open read-write (e.g. to insert overrides)")] = False,
+) -> None:
+    """Run SQL against the database and print a table (read-only unless --write)."""
     import duckdb
 
     path = db or load_settings().db
     if not Path(path).exists():
         raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=not write)
     try:
         cur = con.execute(query)
         if cur.description is None:

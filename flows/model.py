@@ -94,14 +94,15 @@ def stable_id(*parts: object, prefix: str = "") -> str:
 
 def with_mention_ids(df: pl.DataFrame) -> pl.DataFrame:
     """Fill missing mention_id values, vectorised (DuckDB md5), from the fields that locate a mention:
-    source hash, row number or character span, type, subtype, start date and the linked mention."""
+    source name and hash, row number or character span, type, subtype, start date and the linked mention
+    (so the same file under two names gives two sets of ids, not a key clash)."""
     if df.is_empty():
         return df
     keys = df.select(
         pl.concat_str(
             [
                 pl.col(c).cast(pl.Utf8).fill_null("")
-                for c in ("source_sha256", "row_number", "char_start", "char_end", "event_type",
+                for c in ("source", "source_sha256", "row_number", "char_start", "char_end", "event_type",
                           "subtype", "date_start", "linked_mention_id")
             ],
             separator="|",

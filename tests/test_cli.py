@@ -98,3 +98,13 @@ def test_export_rejects_an_unknown_format(tmp_path: Path):
     db = _db_with_events(tmp_path)
     result = runner.invoke(app, ["export", "--format", "xlsx", "--out", str(tmp_path / "x"), "--db", str(db)])
     assert result.exit_code != 0
+
+
+def test_sql_is_read_only_unless_asked(tmp_path: Path):
+    db = _db_with_events(tmp_path)
+    insert = "INSERT INTO overrides (override_id, mention_id, action) VALUES ('o1', 'm_x', 'drop')"
+    refused = runner.invoke(app, ["sql", insert, "--db", str(db)])
+    assert refused.exit_code == 1 and "read-only" in refused.output.lower()
+    assert runner.invoke(app, ["sql", insert, "--db", str(db), "--write"]).exit_code == 0
+    listed = runner.invoke(app, ["sql", "SELECT override_id, action FROM overrides", "--db", str(db)])
+    assert "o1" in listed.output and "drop" in listed.output

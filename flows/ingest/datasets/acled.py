@@ -1,0 +1,105 @@
+"""ACLED exports: one mention per in-scope row (mapping in schemas/sources/acled.yaml and the `acled`
+section of schemas/typology.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from flows.ingest.datasets.common import dataset_result, ingest_checks, split_rows
+from flows.ingest.datasets.countries import country_name_to_alpha2, iso_numeric_to_alpha2
+from flows.ingest.datasets.counts import count_ranges
+from flows.ingest.datasets.fields import bad_coordinates, coordinate, joined, mapping_frame, parse_dates, text
+from flows.ingest.datasets.result import DatasetResult
+from flows.ingest.datasets.spec import source_spec
+from flows.ingest.datasets.table import ROW, align_columns, read_table
+from flows.model import typology
+
+FORMAT = "acled"
+
+
+def read_acled(path: Path, source: str, sha256: str) -> DatasetResult:
+    spec = source_spec(FORMAT)
+    table = read_table(path, spec["delimiter"], has_header=True)
+    rows = align_columns(table, spec["columns"])
+    rows = _derive(rows, spec)
+    tp_codes = list(spec["time_precision"])
+    fatalities = text("fatalities")
+    checks = [
+        *ingest_checks(table, spec),
+        (pl.col("_type").is_null(), "out_of_scope", "map",
+         pl.format("ACLED '{}' / '{}' is not a protest, detention, attack or trial",
+                   text("event_type").fill_null(""), text("sub_event_type").fill_null(""))),
+        (pl.col("_date").is_null(), "bad_date", "map",
+         pl.format("event_date '{}' is not a date", text("event_date"))),
+        (~text("time_precision").fill_null("").is_in(tp_codes), "bad_date", "map",
+         pl.format("time_precision '{}' is not one of {}", text("time_precision").fill_null(""),
+                   pl.lit("/".join(tp_codes)))),
+        (bad_coordinates("latitude", "longitude"), "bad_coordinates", "map",
+         pl.format("latitude/longitude '{}', '{}' out of range or not numbers",
+                   text("latitude").fill_null(""), text("longitude").fill_null(""))),
+        (pl.col("_country").is_null(), "unknown_country", "map",
+         pl.format("iso '{}' / country '{}' is not an ISO 3166-1 country", text("iso").fill_null(""),
+                   text("country").fill_null(""))),
+        (fatalities.is_not_null() & fatalities.cast(pl.Int64, strict=False).is_null(), "bad_count", "map",
+         pl.format("fatalities '{}' is not a whole number", fatalities)),
+    ]
+    passed, rejects = split_rows(table, rows, checks, source)
+    return dataset_result(FORMAT, source, rows.height, _mentions(passed, spec, source, sha256), rejects)
+
+
+def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:
+    """Columns the checks and the mentions need: type, date, country."""
+    types = mapping_frame(typology()["acled"], ["_et", "_set"])
+    rows = rows.with_columns(
+        text("event_type").alias("_et"), text("sub_event_type").alias("_set"),
+        parse_dates(rows["event_date"], spec["date_formats"]).alias("_date"),
+    ).join(types, on=["_et", "_set"], how="left", maintain_order="left")
+    by_iso = iso_numeric_to_alpha2(rows["iso"].str.strip_chars())
+    by_name = country_name_to_alpha2(rows["country"].str.strip_chars())
+    return rows.with_columns(pl.coalesce(by_iso, by_name).alias("_country"))
+
+
+def _dates(spec: dict) -> list[pl.Expr]:
+    """date_start, date_end, date_precision from event_date and time_precision (widened, see YAML)."""
+    tp = text("time_precision")
+    start = end = precision = None
+    for code, rule in spec["time_precision"].items():
+        if rule.get("whole_month"):
+            s, e = pl.col("_date").dt.month_start(), pl.col("_date").dt.month_end()
+        else:
+            widen = pl.duration(days=int(rule.get("widen_days", 0)))
+            s, e = pl.col("_date") - widen, pl.col("_date") + widen
+        start = pl.when(tp == code).then(s).otherwise(start if start is not None else pl.lit(None))
+        end = pl.when(tp == code).then(e).otherwise(end if end is not None else pl.lit(None))
+        precision = pl.when(tp == code).then(pl.lit(rule["precision"])).otherwise(
+            precision if precision is not None else pl.lit(None))
+    return [start.alias("date_start"), end.alias("date_end"), precision.alias("date_precision")]
+
+
+def _mentions(rows: pl.DataFrame, spec: dict, source: str, sha256: str) -> pl.DataFrame:
+    f = spec["fields"]
+    crowd_tag = pl.col("tags").str.extract(rf"(?i){spec['crowd_size_tag']}\s*=\s*([^;]+)", 1)
+    crowd = count_ranges(rows.select(crowd_tag.alias("c"))["c"], "participants")
+    geo = {str(k): v for k, v in spec["geo_precision"].items()}
+    fatalities = text("fatalities").cast(pl.Int64, strict=False)
+    out = rows.hstack(crowd).select(
+        pl.lit(source).alias("source"), pl.lit(sha256).alias("source_sha256"),
+        pl.lit(FORMAT).alias("source_kind"), text(f["source_event_id"]).alias("source_event_id"),
+        pl.col(ROW).cast(pl.Int64).alias("row_number"),
+        pl.col("_type").alias("event_type"), pl.col("_subtype").alias("subtype"),
+        *_dates(spec),
+        text(f["location_text"]).alias("location_text"), text(f["admin1_text"]).alias("admin1_text"),
+        coordinate(f["lat"]).alias("lat"), coordinate(f["lon"]).alias("lon"),
+        text("geo_precision").replace_strict(geo, default="place").alias("geo_precision"),
+        pl.col("_country").alias("country"),
+        joined(f["actors"]).alias("actors"), joined(f["targets"]).alias("targets"),
+        "participants_low", "participants_high",
+        fatalities.alias("fatalities_low"), fatalities.alias("fatalities_high"),
+        text(f["quote"]).alias("quote"),
+        pl.format("ACLED {} / {}; sources: {}", pl.col("_et"), pl.col("_set"),
+                  text("source").fill_null("")).alias("notes"),
+        pl.lit(spec["extractor"]).alias("extractor"), pl.lit(float(spec["confidence"])).alias("confidence"),
+    )
+    return out

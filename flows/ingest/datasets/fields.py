@@ -1,0 +1,64 @@
+"""Column expressions shared by the dataset readers: dates in several formats, coordinates, joined text."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def text(col: str) -> pl.Expr:
+    """The column stripped, empty strings as null."""
+    stripped = pl.col(col).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def parse_date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
+    """The first format that parses (null when none does, e.g. 2022-02-30)."""
+    return pl.coalesce([expr.str.to_date(fmt, strict=False, exact=True) for fmt in formats])
+
+
+def parse_dates(values: pl.Series, formats: list[str]) -> pl.Series:
+    """parse_date over a Series, once per distinct text (a million rows hold a few thousand dates)."""
+    stripped = values.str.strip_chars()
+    distinct = stripped.unique().drop_nulls().to_frame("t").with_columns(parse_date(pl.col("t"), formats).alias("d"))
+    return stripped.to_frame("t").join(distinct, on="t", how="left", maintain_order="left")["d"]
+
+
+def coordinate(col: str) -> pl.Expr:
+    return text(col).cast(pl.Float64, strict=False)
+
+
+def bad_coordinates(lat_col: str, lon_col: str) -> pl.Expr:
+    """True when a latitude/longitude is given but is not a number or is out of range (0,0 included:
+    the null island is never a real event place)."""
+    lat, lon = coordinate(lat_col), coordinate(lon_col)
+    given = text(lat_col).is_not_null() | text(lon_col).is_not_null()
+    unusable = (
+        lat.is_null() | lon.is_null() | (lat.abs() > 90) | (lon.abs() > 180) | ((lat == 0) & (lon == 0))
+    )
+    return (given & unusable).fill_null(False)
+
+
+def joined(cols: list[str], separator: str = "; ") -> pl.Expr:
+    """Non-empty values of cols joined with separator (null when all are empty)."""
+    out = pl.concat_str([text(c) for c in cols], separator=separator, ignore_nulls=True)
+    return pl.when(out == "").then(None).otherwise(out)
+
+
+def missing_names(cols: list[str]) -> pl.Expr:
+    """The names of the empty columns among cols, comma-separated ('' when none is empty)."""
+    return pl.concat_str(
+        [pl.when(text(c).is_null()).then(pl.lit(c)) for c in cols], separator=", ", ignore_nulls=True
+    ).fill_null("")
+
+
+def mapping_frame(pairs: dict, key_names: list[str]) -> pl.DataFrame:
+    """A join table from a typology mapping: {key: [type, subtype]} or {k1: {k2: [type, subtype]}}."""
+    rows = []
+    for k1, v1 in pairs.items():
+        if len(key_names) == 2:
+            for k2, v2 in v1.items():
+                rows.append((str(k1), str(k2), *(v2 or (None, None))))
+        else:
+            rows.append((str(k1), *(v1 or (None, None))))
+    cols = [*key_names, "_type", "_subtype"]
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in cols}, orient="row")

@@ -1,0 +1,158 @@
+"""Any other CSV, read through a YAML column mapping next to it (FILE.mapping.yaml or FILE.csv.mapping.yaml).
+
+Example mapping (every key but `columns.date_start`, `event_type` and `defaults.country` is optional):
+
+    delimiter: ","
+    date_formats: ["%Y-%m-%d", "%d.%m.%Y"]
+    columns:                    # mention field: column of the CSV
+      source_event_id: id
+      date_start: date
+      date_end: end_date        # defaults to date_start
+      location_text: town
+      admin1_text: region
+      lat: lat
+      lon: lon
+      actors: organisers
+      targets: detainees
+      quote: description
+      participants: crowd       # count text ("hundreds", "50-100") -> participants_low/high
+      detained: arrested        # likewise detained_, fatalities_, injured_
+    event_type:                 # a column whose values map to [type, subtype]; other values: out_of_scope
+      column: kind
+      values:
+        rally: [protest, peaceful_protest]
+        arrest: [detention, arrest]
+    row_complete_column: id     # optional: a column every complete row fills (else truncated_row)
+    defaults:                   # constants for fields the file does not carry
+      country: KZ
+      date_precision: day
+      geo_precision: place
+      confidence: 0.7
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from flows.ingest.datasets.common import dataset_result, split_rows
+from flows.ingest.datasets.counts import count_ranges
+from flows.ingest.datasets.fields import bad_coordinates, coordinate, mapping_frame, missing_names, parse_date, text
+from flows.ingest.datasets.result import DatasetResult
+from flows.ingest.datasets.spec import load_yaml
+from flows.ingest.datasets.table import EXTRA, ROW, read_table
+from flows.ingest.errors import UnreadableSource
+from flows.model import MENTION_SCHEMA
+
+FORMAT = "mapped_csv"
+COUNT_FIELDS = ("participants", "detained", "fatalities", "injured")
+TEXT_FIELDS = ("source_event_id", "source_url", "location_text", "admin1_text", "place_name", "actors",
+               "targets", "charges", "notes", "quote", "subtype")
+
+
+def mapping_path(path: Path) -> Path | None:
+    """The mapping sidecar of a CSV, if there is one."""
+    path = Path(path)
+    for candidate in (path.with_name(path.stem + ".mapping.yaml"), path.with_name(path.name + ".mapping.yaml"),
+                      path.with_name(path.stem + ".mapping.yml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_mapping(path: Path) -> dict:
+    """The mapping of a CSV, validated: raise UnreadableSource('bad_mapping', ...) when it cannot be used."""
+    sidecar = mapping_path(path)
+    if sidecar is None:
+        raise UnreadableSource("unknown_format", f"{Path(path).name} has no .mapping.yaml sidecar")
+    try:
+        mapping = load_yaml(sidecar)
+    except Exception as exc:  # yaml errors, a list instead of a mapping
+        raise UnreadableSource("bad_mapping", f"{sidecar.name}: {exc}") from exc
+    columns = mapping.get("columns") or {}
+    problems = []
+    if "date_start" not in columns:
+        problems.append("columns.date_start is required")
+    if not (mapping.get("event_type") or {}).get("column") or not (mapping["event_type"].get("values")):
+        problems.append("event_type.column and event_type.values are required")
+    if not (mapping.get("defaults") or {}).get("country") and "country" not in columns:
+        problems.append("a country column or defaults.country is required")
+    unknown = [f for f in columns if f not in MENTION_SCHEMA and f not in COUNT_FIELDS]
+    if unknown:
+        problems.append(f"unknown mention fields: {', '.join(unknown)}")
+    if problems:
+        raise UnreadableSource("bad_mapping", f"{sidecar.name}: " + "; ".join(problems))
+    return mapping
+
+
+def read_mapped_csv(path: Path, source: str, sha256: str) -> DatasetResult:
+    mapping = load_mapping(path)
+    cols: dict[str, str] = mapping["columns"]
+    table = read_table(path, mapping.get("delimiter", ","), has_header=True)
+    absent = sorted({c for c in [*cols.values(), mapping["event_type"]["column"]] if c not in table.columns})
+    if absent:
+        raise UnreadableSource("bad_mapping", f"the mapping names columns the file lacks: {', '.join(absent)}")
+    formats = mapping.get("date_formats") or ["%Y-%m-%d"]
+    kind_col = mapping["event_type"]["column"]
+    types = mapping_frame({str(k): v for k, v in mapping["event_type"]["values"].items()}, ["_kind"])
+    rows = table.rows.with_columns(
+        text(kind_col).alias("_kind"),
+        parse_date(text(cols["date_start"]), formats).alias("_start"),
+        (parse_date(text(cols["date_end"]), formats) if "date_end" in cols else pl.lit(None, dtype=pl.Date))
+        .alias("_end"),
+    ).join(types, on="_kind", how="left", maintain_order="left")
+    lat, lon = cols.get("lat"), cols.get("lon")
+    checks = [
+        (table.bad_encoding_expr(), "bad_encoding", "ingest", "the row holds bytes that are not UTF-8"),
+        (pl.col(EXTRA).is_not_null(), "extra_fields", "ingest", "the row has more fields than the header"),
+        (missing_names([cols["date_start"], kind_col]) != "", "missing_field", "map",
+         pl.format("empty required field(s): {}", missing_names([cols["date_start"], kind_col]))),
+        (pl.col("_type").is_null(), "out_of_scope", "map",
+         pl.format("{} '{}' is not mapped to an event type", pl.lit(kind_col), pl.col("_kind"))),
+        (pl.col("_start").is_null(), "bad_date", "map",
+         pl.format("{} '{}' is not a date", pl.lit(cols["date_start"]), text(cols["date_start"]))),
+        (pl.col("_end").is_not_null() & (pl.col("_end") < pl.col("_start")), "bad_date", "map",
+         "the end date is before the start date"),
+    ]
+    if mapping.get("row_complete_column") in table.columns:
+        complete = mapping["row_complete_column"]
+        checks.insert(2, (text(complete).is_null(), "truncated_row", "ingest",
+                          f"the row ends early: '{complete}', set in every complete row, is empty"))
+    if lat and lon:
+        checks.append((bad_coordinates(lat, lon), "bad_coordinates", "map",
+                       pl.format("'{}', '{}' out of range or not numbers", text(lat), text(lon))))
+    passed, rejects = split_rows(table, rows, checks, source)
+    return dataset_result(FORMAT, source, rows.height, _mentions(passed, mapping, source, sha256), rejects)
+
+
+def _mentions(rows: pl.DataFrame, mapping: dict, source: str, sha256: str) -> pl.DataFrame:
+    cols: dict[str, str] = mapping["columns"]
+    defaults = {"date_precision": "day", "geo_precision": "place", "confidence": 0.7, **(mapping.get("defaults") or {})}
+    for name in COUNT_FIELDS:
+        if name in cols:
+            rows = rows.hstack(count_ranges(rows[cols[name]], name))
+    exprs = [
+        pl.lit(source).alias("source"), pl.lit(sha256).alias("source_sha256"), pl.lit(FORMAT).alias("source_kind"),
+        pl.col(ROW).cast(pl.Int64).alias("row_number"), pl.col("_type").alias("event_type"),
+        pl.col("_start").alias("date_start"), pl.coalesce("_end", "_start").alias("date_end"),
+        pl.lit(f"eventflow-mapped-csv/0.1 ({Path(source).name})").alias("extractor"),
+    ]
+    exprs.append(pl.coalesce(text(cols["subtype"]), pl.col("_subtype")).alias("subtype") if "subtype" in cols
+                 else pl.col("_subtype").alias("subtype"))
+    for name in TEXT_FIELDS:
+        if name in cols and name != "subtype":
+            exprs.append(text(cols[name]).alias(name))
+    for name in ("lat", "lon", "sentence_months"):
+        if name in cols:
+            exprs.append(coordinate(cols[name]).alias(name))
+    for name in COUNT_FIELDS:
+        if name in cols:
+            exprs += [pl.col(f"{name}_low"), pl.col(f"{name}_high")]
+    named = {e.meta.output_name() for e in exprs}
+    for name in ("country", "date_precision", "geo_precision", "confidence"):
+        if name in cols and name not in named:
+            exprs.append(pl.coalesce(text(cols[name]), pl.lit(str(defaults.get(name)))).alias(name))
+        elif name not in named:
+            exprs.append(pl.lit(defaults.get(name)).alias(name))
+    return rows.select(exprs)
