@@ -16,7 +16,8 @@ from flows.config import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Protest, detention, attack and trial events from reports and datasets into DuckDB and maps.")
-console = Console()
+# Piped output (a file, another program) gets a wide table instead of the 80 columns rich assumes.
+console = Console(width=None if sys.stdout.isatty() else 220)
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default data/events.duckdb)")]
 
@@ -127,6 +128,7 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL to run")],
     db: DbOption = None,
     write: Annotated[bool, typer.Option("--write", help="open read-write (e.g. to insert overrides)")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
 ) -> None:
     """Run SQL against the database and print a table (read-only unless --write)."""
     import duckdb
@@ -138,6 +140,11 @@ def sql(
     try:
         cur = con.execute(query)
         if cur.description is None:
+            return
+        if as_csv:
+            writer = csv.writer(sys.stdout)
+            writer.writerow(d[0] for d in cur.description)
+            writer.writerows(cur.fetchall())
             return
         table = Table(*[d[0] for d in cur.description])
         for row in cur.fetchall():

@@ -7,10 +7,10 @@ Rules (each merge is explained in event_mentions.merge_reason):
   and their counts are compatible.
 - Place level first: mentions located at a place (or admin2) match on the place. A mention located only to
   a first-level region joins the one event of that region it matches; if it matches several events it stays
-  alone (it cannot say which); region-level mentions with no place-level match merge among themselves, as do
-  country-level ones.
+  alone (it cannot say which); region-level mentions with no place-level match merge among themselves, and
+  country-level ones only when both are dated to one and the same day.
 - Never merged: two rows of the same curated dataset file (ACLED, Mass Mobilization, mapped CSV: the dataset
-  already made each row one event), mentions of different types (so never two types from one report
+  already made each row one event) or two mentions of one report (its extractor already merged restatements), mentions of different types (so never two types from one report
   sentence), mentions an analyst split (overrides), mentions spanning more than MAX_SPAN_DAYS.
 - Actors are compatible when either side names no specific actor (generic words like "protesters",
   "police", country and place names are ignored) or they share a word.
@@ -308,7 +308,10 @@ def _cluster(k: pl.DataFrame) -> pl.DataFrame:
         pl.format("not merged: matches {} events of its region", pl.col("_n")).alias("reason")))
     # Region-level mentions without a place-level match merge among themselves; country-level ones too.
     free = coarse.join(per.select(pl.col("a").alias("mention_id")), on="mention_id", how="anti")
-    for level, frame in (("region", free), ("country", k.filter(pl.col("_level") == "country"))):
+    # Known only to the country, only a shared day is evidence enough: a month or a year in one country holds
+    # many detentions and trials that are not the same occurrence.
+    country_day = k.filter((pl.col("_level") == "country") & (pl.col("date_start") == pl.col("date_end")))
+    for level, frame in (("region", free), ("country", country_day)):
         edges = _pairs(frame, frame, level).filter(pl.col("a") < pl.col("b"))
         if edges.height:
             labels = _components(edges)

@@ -69,16 +69,13 @@ def extract_or_map(f: InboxFile, year: int | None = None) -> SourceBatch:
             record.format, record.records_total = res.format, res.records_total
             batch.mentions, batch.rejects = res.mentions, conform_rejects(res.rejects)
         elif f.path.suffix.lower() in REPORT_SUFFIXES:
-            from flows.extract import extract_report
+            from flows.extract import coverage_year, extract_report
 
             doc = read_report(f.path, f.relpath, f.sha256)
             record.format, record.text = doc.format, doc.text
             record.title, record.publisher, record.url = (doc.meta.get(k) for k in ("title", "publisher", "url"))
-            mentions = extract_report(doc, year=year)
-            years = mentions["date_start"].dt.year() if mentions.height else None
-            record.coverage_year = year or doc.meta.get("coverage_year") or (
-                int(years.mode().sort()[-1]) if years is not None else None)
-            batch.mentions = mentions
+            record.coverage_year = coverage_year(doc, year)
+            batch.mentions = extract_report(doc, year=record.coverage_year)
         else:
             detail = f"'{f.path.suffix}' files are neither a report nor a known dataset"
             raise UnreadableSource("unknown_format", detail)

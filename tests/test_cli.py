@@ -108,3 +108,11 @@ def test_sql_is_read_only_unless_asked(tmp_path: Path):
     assert runner.invoke(app, ["sql", insert, "--db", str(db), "--write"]).exit_code == 0
     listed = runner.invoke(app, ["sql", "SELECT override_id, action FROM overrides", "--db", str(db)])
     assert "o1" in listed.output and "drop" in listed.output
+
+
+def test_sql_can_print_csv(tmp_path: Path):
+    db = _db_with_events(tmp_path)
+    result = runner.invoke(app, ["sql", "SELECT event_type, quote FROM events ORDER BY 1", "--db", str(db), "--csv"])
+    assert result.exit_code == 0, result.output
+    assert list(csv.reader(result.output.splitlines())) == [
+        ["event_type", "quote"], ["detention", "<b>q</b>"], ["protest", "<b>q</b>"]]

@@ -193,3 +193,29 @@ def test_region_level_row_never_joins_an_event_holding_a_row_of_its_file() -> No
     m = make([{**acled, "row_number": 1}, {"source": "gdelt.csv", "source_kind": "gdelt"},
               {**acled, "row_number": 2, "geo_precision": "admin1"}])
     assert groups(m) == [{0, 1}, {2}]
+
+
+def _report_mention(source: str, start: date, end: date, char_start: int, **extra) -> dict:
+    return dict(source=source, source_sha256="sha-" + source, source_kind="report", event_type="trial",
+                subtype="conviction", date_start=start, date_end=end,
+                date_precision="day" if start == end else "month", country="KZ", geo_precision="country",
+                extractor="t/1", confidence=0.8, char_start=char_start, char_end=char_start + 50, **extra)
+
+
+def test_two_mentions_of_one_report_stay_two_events() -> None:
+    may = (date(2016, 5, 1), date(2016, 5, 31))
+    rows = [_report_mention("fh.txt", *may, 100, targets="Guzyal Baydalinova"),
+            _report_mention("fh.txt", *may, 900, targets="a prison guard")]
+    events, _ = build_events(with_mention_ids(conform(pl.DataFrame(rows))))
+    assert events.height == 2
+
+
+def test_country_level_mentions_merge_only_on_one_shared_day() -> None:
+    may = (date(2016, 5, 1), date(2016, 5, 31))
+    day = (date(2016, 5, 21), date(2016, 5, 21))
+    month_level = [_report_mention("a.txt", *may, 10), _report_mention("b.txt", *may, 10)]
+    day_level = [_report_mention("a.txt", *day, 500), _report_mention("b.txt", *day, 500)]
+    events, _ = build_events(with_mention_ids(conform(pl.DataFrame(month_level))))
+    assert events.height == 2                     # a month in one country: not evidence of one occurrence
+    events, _ = build_events(with_mention_ids(conform(pl.DataFrame(day_level))))
+    assert events.height == 1 and events["n_sources"][0] == 2

@@ -59,3 +59,20 @@ def test_markers_are_one_per_place_with_capped_popups():
 
 def test_timeline_png_for_no_events_is_a_png():
     assert timeline_png(_events([])).startswith(b"\x89PNG")
+
+
+def test_events_known_only_to_the_year_stay_out_of_the_monthly_bars():
+    from flows.publish.timeline import coarse_counts, display_date
+
+    events = _events([
+        {"event_id": "a", "event_type": "protest", "date_start": date(2011, 1, 1), "date_precision": "year"},
+        {"event_id": "b", "event_type": "trial", "date_start": date(2016, 5, 1), "date_precision": "month",
+         "detained_low": 40, "detained_high": 40},
+        {"event_id": "c", "event_type": "trial", "date_start": date(2016, 7, 21), "date_precision": "day"},
+    ])
+    months, series = monthly_counts(events)
+    assert months[0] == "2016-05" and series["trial"] == [1, 0, 1]
+    assert coarse_counts(events) == {"2011": 1}
+    assert largest_events(events)[0]["date"] == "May 2016"
+    assert display_date(date(2011, 1, 1), "year") == "2011"
+    assert timeline_png(events).startswith(b"\x89PNG")

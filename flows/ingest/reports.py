@@ -109,7 +109,11 @@ def _read_pdf(path: Path) -> str:
         raise UnreadableSource(
             "no_text_layer", f"PDF has {len(pages)} page(s) but only {chars} characters of text: a scan needs OCR"
         )
-    return "\n\n".join(p.strip() for p in pages)
+    # Words hyphenated across a line break ("detain-\ned") are joined so that they can be read as words.
+    return _PDF_HYPHEN_BREAK.sub(r"\1\2", "\n\n".join(p.strip() for p in pages))
+
+
+_PDF_HYPHEN_BREAK = re.compile(r"([a-z])-[ \t]*\n[ \t]*([a-z])")
 
 
 _READERS = {".txt": ("txt", _read_text), ".md": ("md", _read_markdown), ".markdown": ("md", _read_markdown),

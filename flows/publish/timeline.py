@@ -14,10 +14,18 @@ from flows.publish.assets import json_for_html, static_text
 from flows.publish.eventdata import EVENT_TYPES, TYPE_COLOURS, counts_text_expr, month_range, size_expr
 
 N_ANNOTATED = 5
+# Events dated to a month or finer go in the monthly bars; one known only to a season or a year would be
+# a false January spike, so it is counted per year beside the chart instead.
+MONTHLY_PRECISIONS = ("day", "week", "month")
+
+
+def _in_months() -> pl.Expr:
+    return pl.col("date_precision").is_null() | pl.col("date_precision").is_in(MONTHLY_PRECISIONS)
 
 
 def monthly_counts(events: pl.DataFrame) -> tuple[list[str], dict[str, list[int]]]:
-    """Every month from first to last event, and the number of events of each type in each month."""
+    """Every month from first to last event dated to a month or finer, and the events of each type per month."""
+    events = events.filter(_in_months())
     months = month_range(events)
     index = {m: i for i, m in enumerate(months)}
     series = {t: [0] * len(months) for t in EVENT_TYPES}
@@ -28,6 +36,24 @@ def monthly_counts(events: pl.DataFrame) -> tuple[list[str], dict[str, list[int]
     for event_type, month, n in grouped.iter_rows():
         series[event_type][index[month]] = n
     return months, series
+
+
+def coarse_counts(events: pl.DataFrame) -> dict[str, int]:
+    """{year: number of events} of the dated events known only to a season or a year (not in the bars)."""
+    coarse = events.filter(pl.col("date_start").is_not_null() & ~_in_months() & pl.col("event_type").is_in(EVENT_TYPES))
+    grouped = coarse.group_by(pl.col("date_start").dt.year().cast(pl.Utf8).alias("year")).len().sort("year")
+    return dict(grouped.iter_rows())
+
+
+def display_date(day, precision: str | None) -> str:
+    """A date as precise as it is known: 2016-05-21, May 2016, 2016."""
+    if precision in ("season", "year"):
+        return f"{day:%Y}"
+    if precision == "month":
+        return f"{day:%B %Y}"
+    if precision == "week":
+        return f"week of {day:%Y-%m-%d}"
+    return f"{day:%Y-%m-%d}"
 
 
 def largest_events(events: pl.DataFrame, n: int = N_ANNOTATED) -> list[dict]:
@@ -41,7 +67,9 @@ def largest_events(events: pl.DataFrame, n: int = N_ANNOTATED) -> list[dict]:
         .with_columns(counts_text_expr().alias("counts"))
     )
     return [
-        {"date": str(r["date_start"]), "month": str(r["date_start"])[:7], "type": r["event_type"],
+        {"date": display_date(r["date_start"], r["date_precision"]),
+         "month": str(r["date_start"])[:7] if r["date_precision"] in (None, *MONTHLY_PRECISIONS) else None,
+         "type": r["event_type"],
          "place": r["place_name"] or r["location_text"] or "", "counts": r["counts"] or "", "size": r["size"],
          "quote": r["quote"] or "", "source": r["source"] or ""}
         for r in top.iter_rows(named=True)
@@ -84,7 +112,8 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         index = {m: i for i, m in enumerate(months)}
-        largest = sorted(largest_events(events), key=lambda e: (e["date"], -e["size"]))
+        largest = sorted((e for e in largest_events(events) if e["month"] in index),
+                         key=lambda e: (e["month"], -e["size"]))
         for slot, event in enumerate(largest):         # one height per label, in date order: no overlaps
             i = index[event["month"]]
             label = _label(event).replace("$", r"\$")        # no mathtext from source text
@@ -96,7 +125,12 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
         total = sum(bottom)
         ax.set_title(f"Events per month by type ({total:,} events, {months[0]} to {months[-1]})", loc="left",
                      fontsize=13)
-    fig.tight_layout()
+    coarse = coarse_counts(events)
+    if coarse:
+        per_year = ", ".join(f"{year}: {n:,}" for year, n in coarse.items())
+        fig.text(0.01, 0.01, f"Not in the bars, known only to the season or year: {per_year}", fontsize=9,
+                 color="#444444")
+    fig.tight_layout(rect=(0, 0.03, 1, 1) if coarse else None)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
@@ -109,6 +143,7 @@ def timeline_html(events: pl.DataFrame) -> str:
         "months": months, "types": list(EVENT_TYPES), "colours": TYPE_COLOURS,
         "series": [series[t] for t in EVENT_TYPES], "largest": largest_events(events),
         "undated": int(events["date_start"].null_count()),
+        "coarse": coarse_counts(events),
         "otherType": int((~events["event_type"].is_in(EVENT_TYPES)).sum()),
     }
     title = "Events per month by type"

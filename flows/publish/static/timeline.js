@@ -40,6 +40,8 @@
   var missing = [];
   if (D.undated) missing.push(fmt(D.undated) + " events without a date");
   if (D.otherType) missing.push(fmt(D.otherType) + " events of another type");
+  var coarse = Object.keys(D.coarse || {}).sort().map(function (y) { return y + ": " + fmt(D.coarse[y]); });
+  if (coarse.length) missing.push("events known only to the season or year (" + coarse.join(", ") + ")");
   if (missing.length) notes.textContent = "Not shown: " + missing.join("; ") + ".";
   root.appendChild(notes);
 

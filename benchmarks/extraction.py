@@ -1,0 +1,217 @@
+"""Extraction quality and speed of flows.extract, with the figures recorded in benchmarks/RESULTS.md.
+
+1. The shared scorer on the dev report (Freedom House, Nations in Transit 2017: Kazakhstan) against the
+   hand-coded gold, plus the dev report's non-event sentences (each must yield no event).
+2. IndiaPoliceEvents (sentence-level labels, ConfliBERT split): detention -> ARREST; an attack with police
+   or security forces in the sentence -> FORCE (KILL when it kills); ANY_ACTION = any of those or a police
+   charge. Per-label P/R/F1 and ConfliBERT's example-based F1 over all five labels (FAIL never predicted).
+3. Time to extract a 200 KB report on one core.
+
+Usage (from the project root):
+  .venv/bin/python benchmarks/extraction.py [--shared ../shared] [--split test] [--skip-india]
+The data under ../shared is read in place for research evaluation; nothing is copied into the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.extract import extract_report, write_extract_csv  # noqa: E402
+from flows.extract.entities import nlp  # noqa: E402
+from flows.ingest.reports import ReportDoc, read_report  # noqa: E402
+
+DEV_TEXT = "corpus/freedomhouse-nit2017-kazakhstan.txt"
+DEV_GOLD = "eval/dev/freedomhouse-nit2017_gold.csv"
+DEV_NON_EVENTS = "eval/dev/freedomhouse-nit2017_non_events.csv"
+SCORER = "eval/score_events.py"
+IPE_DIR = "benchmarks/india_police_events/conflibert_split"
+IPE_LABELS = ("KILL", "ARREST", "ANY_ACTION", "FAIL", "FORCE")   # column order of the split files (README)
+_STATE_FORCES = re.compile(r"\b(?:police|policemen|cops?|constables?|security\s+forces|paramilitary|army|troops|"
+                           r"srp|crpf|bsf|rapid\s+action\s+force|firing)\b", re.IGNORECASE)
+_KILLING = re.compile(r"\b(?:killed|killing|kill|dead|died|deaths?|toll|shot|lives)\b", re.IGNORECASE)
+
+
+def dev_report(shared: Path) -> dict:
+    """Score the dev report with the shared scorer; check its non-event sentences."""
+    text_path = shared / DEV_TEXT
+    doc = read_report(text_path, text_path.name)
+    df = extract_report(doc)
+    with tempfile.TemporaryDirectory() as tmp:
+        pred = Path(tmp) / "pred.csv"
+        write_extract_csv(df, pred)
+        out = subprocess.run(
+            [sys.executable, str(shared / SCORER), "--text", str(text_path), "--gold", str(shared / DEV_GOLD),
+             "--doc", "fh-nit-2017", "--pred", str(pred), "--json"],
+            check=True, capture_output=True, text=True,
+        )
+    result = json.loads(out.stdout)
+    result["non_events"] = non_event_hits(doc.text, df, shared / DEV_NON_EVENTS)
+    return result
+
+
+def non_event_hits(text: str, df, path: Path) -> dict:
+    """How many of the non-event sentences overlap a predicted event's evidence span."""
+    flat = re.sub(r"\s+", " ", text)
+    spans = list(zip(df["char_start"].to_list(), df["char_end"].to_list(), strict=True))
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    hits = []
+    for row in rows:
+        quote = re.sub(r"\s+", " ", row["quote"]).strip()
+        k = flat.find(quote)
+        if k < 0:
+            continue
+        # map the whitespace-normalised offset back: count characters in the original up to the match
+        start = _original_offset(text, k)
+        end = _original_offset(text, k + len(quote))
+        if any(s < end and start < e for s, e in spans):
+            hits.append(quote[:80])
+    return {"sentences": len(rows), "with_event": len(hits), "examples": hits}
+
+
+def _original_offset(text: str, flat_offset: int) -> int:
+    count, prev_space = 0, False
+    for i, ch in enumerate(text):
+        is_space = ch.isspace()
+        if not (is_space and prev_space):
+            if count == flat_offset:
+                return i
+            count += 1
+        prev_space = is_space
+    return len(text)
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "tp": tp, "fp": fp, "fn": fn}
+
+
+def predict_labels(sentence: str) -> set[str]:
+    """IndiaPoliceEvents labels for one sentence, from the events the extractor finds in it:
+    detention -> ARREST; an attack with police or security forces in the sentence -> FORCE, and KILL
+    when it kills; ANY_ACTION = ARREST, FORCE or a charge by the police. FAIL is never predicted."""
+    doc = ReportDoc("ipe.txt", "", "txt", sentence, {"coverage_year": 2002})
+    df = extract_report(doc, country="IN")
+    types = set(df["event_type"].to_list())
+    labels = set()
+    if "detention" in types:
+        labels.add("ARREST")
+    state = _STATE_FORCES.search(sentence) is not None
+    if state and "attack" in types:
+        labels.add("FORCE")
+    if state and types & {"attack", "protest"} and _KILLING.search(sentence):
+        killing = df.filter((pl.col("event_type") == "attack") | pl.col("fatalities_low").is_not_null())
+        if killing.height:
+            labels |= {"KILL", "FORCE"}
+    charged_by_police = state and not df.filter(pl.col("subtype") == "charge").is_empty()
+    if labels or charged_by_police:
+        labels.add("ANY_ACTION")
+    return labels
+
+
+def example_based_f1(pairs: list[tuple[set[str], set[str]]]) -> float:
+    """ConfliBERT's example-based F1: rows where gold and prediction are both empty are dropped; each other
+    row scores 2|gold & pred| / (|gold| + |pred|); the scores are averaged."""
+    scores = [2 * len(g & p) / (len(g) + len(p)) for g, p in pairs if g or p]
+    return round(sum(scores) / len(scores), 4) if scores else 0.0
+
+
+def india_police_events(shared: Path, split: str) -> dict:
+    path = shared / IPE_DIR / f"{split}.tsv"
+    scored = ("ARREST", "KILL", "FORCE", "ANY_ACTION")
+    counts = {label: [0, 0, 0] for label in scored}
+    pairs: list[tuple[set[str], set[str]]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) < 6:
+                continue
+            gold = {lab for lab, v in zip(IPE_LABELS, row[1:6], strict=True) if v.strip() == "1"}
+            pred = predict_labels(row[0])
+            pairs.append((gold, pred))
+            for label, c in counts.items():
+                c[0] += label in pred and label in gold
+                c[1] += label in pred and label not in gold
+                c[2] += label in gold and label not in pred
+    out = {label: _prf(*c) for label, c in counts.items()}
+    out["example_based_f1_all_labels"] = example_based_f1(pairs)
+    two = {"ARREST", "KILL"}
+    out["example_based_f1_arrest_kill"] = example_based_f1([(g & two, p & two) for g, p in pairs])
+    out["sentences"] = len(pairs)
+    out["split"] = split
+    return out
+
+
+def timing(shared: Path, target_bytes: int = 200_000) -> dict:
+    """Seconds to extract a report of about 200 KB (the dev report and news sentences, concatenated)."""
+    parts = [(shared / DEV_TEXT).read_text(encoding="utf-8")]
+    ipe = shared / IPE_DIR / "train.tsv"
+    with ipe.open(encoding="utf-8", newline="") as fh:
+        para = []
+        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            para.append(row[0].strip().capitalize())
+            if len(para) == 8:
+                parts.append(" ".join(para))
+                para = []
+            if sum(len(p.encode()) for p in parts) >= target_bytes:
+                break
+    text = "\n\n".join(parts)
+    doc = ReportDoc("bench.txt", "", "txt", text, {})
+    nlp.cache_clear()   # measure the spaCy model load on its own, then a report with the model loaded
+    t0 = time.perf_counter()
+    nlp()
+    t1 = time.perf_counter()
+    df = extract_report(doc)
+    t2 = time.perf_counter()
+    return {"bytes": len(text.encode()), "model_load_s": round(t1 - t0, 2), "extract_s": round(t2 - t1, 2),
+            "events": df.height}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    ap.add_argument("--skip-india", action="store_true")
+    a = ap.parse_args(argv)
+
+    dev = dev_report(a.shared)
+    print(f"dev report fh-nit-2017: gold {dev['gold']}, predicted {dev['pred']}, matched {dev['matched']}")
+    for t, v in dev["per_type"].items():
+        print(f"  {t:9s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}  "
+              f"(gold {v['gold']}, pred {v['pred']})")
+    print(f"  precision {dev['precision']:.3f} recall {dev['recall']:.3f} F1 {dev['f1']:.3f}; "
+          f"date exact among matched {dev['date_exact_among_matched']}")
+    ne = dev["non_events"]
+    print(f"  non-event sentences with an event: {ne['with_event']} of {ne['sentences']}")
+    for ex in ne["examples"]:
+        print(f"    - {ex}")
+    if not a.skip_india:
+        ipe = india_police_events(a.shared, a.split)
+        print(f"IndiaPoliceEvents {ipe['split']} ({ipe['sentences']} sentences):")
+        for label in ("ARREST", "KILL", "FORCE", "ANY_ACTION"):
+            v = ipe[label]
+            print(f"  {label:10s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}  "
+                  f"(tp {v['tp']}, fp {v['fp']}, fn {v['fn']})")
+        print(f"  example-based F1 (ConfliBERT's metric): all five labels "
+              f"{100 * ipe['example_based_f1_all_labels']:.2f}; ARREST and KILL only "
+              f"{100 * ipe['example_based_f1_arrest_kill']:.2f}")
+    tm = timing(a.shared)
+    print(f"timing: {tm['bytes']} bytes in {tm['extract_s']} s (model load {tm['model_load_s']} s), "
+          f"{tm['events']} events")
+
+
+if __name__ == "__main__":
+    main()

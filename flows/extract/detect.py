@@ -1,0 +1,133 @@
+"""Detect event occurrences in one sentence: kept triggers, grouped into one event per type (per subtype for
+trials) and date, each with the date expression that governs it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from flows.extract.dates import DateSpan, find_dates
+from flows.extract.filters import reject_reason
+from flows.extract.lexicon import cues
+from flows.extract.triggers import Trigger, find_triggers
+
+_SEGMENT_BREAK = re.compile(r"[,;:—–()]|\band\b|\bbut\b")
+_LEADING = re.compile(r"^\W*(?:(?:in|on|during|by|at|from|between|since|throughout|early|late|mid)\b\W*)*",
+                      re.IGNORECASE)
+_RELATIVE_CLAUSE = re.compile(r"\b(?:who|which|that)\s+(?:had\s+|have\s+)?(?:been\s+|was\s+|were\s+|is\s+|are\s+)?"
+                              r"(?:\w+\s+)?$", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:to\s+be\s+\w+|scheduled\s+for|due|planned\s+for|will\s+be\s+\w+)\s+(?:in|on|by)?\s*$",
+                     re.IGNORECASE)
+_TEMPORAL_ADJUNCT = re.compile(r"\b(?:following|after|before|since|upon|until)\s+(?:his|her|their|its)\s+$",
+                               re.IGNORECASE)
+_OFFENCE = re.compile(r"\b(?:charges?\s+of|for|over|accused\s+of|convicted\s+of|guilty\s+of)\b", re.IGNORECASE)
+SUBTYPE_PRIORITY = {
+    "protest": ["intercommunal_clash", "riot", "strike", "protest_wave", "peaceful_protest"],
+    "detention": ["preemptive_detention", "mass_detention", "raid", "arrest"],
+    "attack": ["torture", "bombing", "armed_attack", "assault", "other"],
+}
+
+
+@dataclass
+class Detection:
+    """One event a sentence reports, with the triggers that name it and the date that governs them."""
+    event_type: str
+    subtype: str
+    triggers: list[Trigger]
+    date: DateSpan | None
+    date_source: str            # segment|leading|sentence|context|coverage|none
+    backgrounded: bool = False  # reported inside a relative clause ("who were arrested in May")
+
+
+def _armed_clash(text: str, trig: Trigger) -> Trigger:
+    """A clash that involves troops, militants or rebels is fighting (an armed attack), not a riot."""
+    if trig.word.lower().startswith("clash") and trig.subtype == "riot" and cues("armed_groups").search(text):
+        return replace(trig, event_type="attack", subtype="armed_attack")
+    return trig
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    bounds, last = [], 0
+    for m in _SEGMENT_BREAK.finditer(text):
+        bounds.append((last, m.start()))
+        last = m.end()
+    bounds.append((last, len(text)))
+    return bounds
+
+
+def _segment_index(segments: list[tuple[int, int]], pos: int) -> int:
+    for i, (s, e) in enumerate(segments):
+        if s <= pos < e or (pos < s):
+            return i
+    return len(segments) - 1
+
+
+def _governing_date(text: str, trig: Trigger, dates: list[DateSpan],
+                    segments: list[tuple[int, int]]) -> tuple[DateSpan | None, str]:
+    """The date of a trigger: one in its own segment, else the sentence's leading date, else the nearest."""
+    if not dates:
+        return None, "none"
+    seg = _segment_index(segments, trig.start)
+    if trig.event_type == "trial":   # "jailed on charges of fomenting unrest in 2011": 2011 dates the offence
+        dates = [d for d in dates if not (d.start > trig.end and _OFFENCE.search(text, trig.end, d.start))] or dates
+    own = [d for d in dates if _segment_index(segments, d.start) == seg]
+    if own:
+        return min(own, key=lambda d: abs(d.start - trig.start)), "segment"
+    lead = _LEADING.match(text)
+    if lead and dates[0].start <= lead.end():
+        return dates[0], "leading"
+    return min(dates, key=lambda d: abs(d.start - trig.start)), "sentence"
+
+
+def detect(text: str, year: int | None, context_year: int | None = None) -> list[Detection]:
+    """Events the sentence `text` (clean text) reports, one per type and date (per subtype too for trials)."""
+    triggers = [_armed_clash(text, t) for t in find_triggers(text)]
+    if not triggers:
+        return []
+    types = {t.event_type for t in triggers}
+    dates = [d for d in find_dates(text, year, context_year)
+             if not d.bounded and not _FUTURE.search(text[max(0, d.start - 30):d.start])]
+    segments = _segments(text)
+    groups: dict[tuple, Detection] = {}
+    for trig in triggers:
+        if reject_reason(text, trig, types):
+            continue
+        date, source = _governing_date(text, trig, dates, segments)
+        key = (trig.event_type, trig.subtype if trig.event_type == "trial" else None,
+               (date.date_start, date.date_end) if date else None)
+        background = bool(_RELATIVE_CLAUSE.search(text[max(0, trig.start - 40):trig.start])
+                           or _TEMPORAL_ADJUNCT.search(text[max(0, trig.start - 30):trig.start]))
+        if key in groups:
+            det = groups[key]
+            det.triggers.append(trig)
+            det.backgrounded = det.backgrounded and background
+            ranks = SUBTYPE_PRIORITY.get(trig.event_type)
+            if ranks and ranks.index(trig.subtype) < ranks.index(det.subtype):
+                det.subtype = trig.subtype
+        else:
+            groups[key] = Detection(trig.event_type, trig.subtype, [trig], date, source, background)
+    return _fold_releases(_fold_casualties(text, list(groups.values())))
+
+
+_IN_WHICH = re.compile(r"\b(?:in|during)\s+which\b[^,;.]{0,40}$", re.IGNORECASE)
+
+
+def _fold_casualties(text: str, found: list[Detection]) -> list[Detection]:
+    """Killings told inside a protest ('riots ... in which police shot dead 15 civilians') are the protest's
+    casualties, not a separate attack."""
+    if not any(d.event_type == "protest" for d in found):
+        return found
+    return [d for d in found if not (d.event_type == "attack" and all(
+        _IN_WHICH.search(text[max(0, t.start - 60):t.start]) for t in d.triggers))]
+
+
+_RULINGS_THAT_FREE = ("sentence_suspended", "acquittal", "extradition_ruling")
+
+
+def _fold_releases(found: list[Detection]) -> list[Detection]:
+    """'commuted to a suspended one and she was freed', 'blocked the extradition and ordered his release':
+    the release is what the ruling did, not a second event."""
+    def when(d: Detection) -> tuple | None:
+        return (d.date.date_start, d.date.date_end) if d.date else None
+    rulings = {when(d) for d in found if d.subtype in _RULINGS_THAT_FREE}
+    return [d for d in found if not (d.subtype == "release" and when(d) in rulings)]

@@ -1,0 +1,166 @@
+"""Filters that tell a trigger reporting an occurrence from one that does not: negation, hypotheticals and
+plans, laws and policies, generic or habitual statements, aggregates over long periods, and a few
+sense checks (a release of documents, an attack that is the offence in a conviction)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from flows.extract.lexicon import actor_nouns, cues, line_cues
+from flows.extract.triggers import Trigger, find_triggers
+
+_CLAUSE_BREAK = re.compile(r"[;:—–()\[\]]|\s-\s|,\s+(?:but|while|whereas|although|though|which|who)\b|"
+                           r"\b(?:but|although|though|whereas)\b")
+# Forecasting or reporting verbs whose complement is not an occurrence.
+_PRESENT_HABITUAL = re.compile(r"\b(?:courts?|police|authorities|officials|judges)\s+(?:regularly\s+|often\s+)?"
+                               r"(?:convict|arrest|detain|jail|fine|sentence|beat|torture)s?\b", re.IGNORECASE)
+
+
+_COUNT = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds|thousands)\b",
+                    re.IGNORECASE)
+_INFINITIVE_TO = re.compile(r"(?<!due )(?<!owing )(?<!according )(?<!prior )(?<!related )(?<!response )"
+                            r"(?<!leading )(?<!contrary )(?<!subjected )(?<!exposed )(?<!led )\bto\s+$", re.IGNORECASE)
+_FACTUAL_TO = re.compile(r"\b(?:able|managed|lucky|succeeded|went\s+on|proceeded|moved\s+in)\s+to\s+$", re.IGNORECASE)
+_DETERMINER = re.compile(r"\b(?:the|these|those|this|its|their|his|her)\s+"
+                         r"(?:(?!(?:of|a|an|to|by|in|for|on|at)\b)[\w’'-]+\s+){0,3}$", re.IGNORECASE)
+
+
+def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end): between the nearest clause breaks on either side."""
+    left = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, start):
+        left = m.end()
+    m = _CLAUSE_BREAK.search(text, end)
+    return left, (m.start() if m else len(text))
+
+
+def _words_before(text: str, start: int, n: int, floor: int = 0) -> str:
+    words = re.findall(r"\S+", text[max(floor, start - 25 * n):start])
+    return " ".join(words[-n:])
+
+
+def _words_after(text: str, end: int, n: int) -> str:
+    return " ".join(re.findall(r"\S+", text[end:end + 25 * n])[:n])
+
+
+@lru_cache(maxsize=256)
+def _sentence_reason(text: str) -> str | None:
+    """Reasons that hold for every trigger of the sentence: a law or policy, a question or instruction."""
+    if cues("law_policy").search(text):
+        return "law_policy"
+    if line_cues("question_or_instruction").search(text):
+        return "question_or_instruction"
+    return None
+
+
+def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | None:
+    """Why the trigger in the sentence `text` does not report an occurrence (None: it does)."""
+    c_start, c_end = clause_of(text, trig.start, trig.end)
+    clause = text[c_start:c_end]
+    phrase_start = max(c_start, text.rfind(",", 0, trig.start) + 1)
+    before4 = _words_before(text, trig.start, 4, phrase_start)
+    before8 = _words_before(text, trig.start, 10, phrase_start)
+    if cues("negation").search(before4):
+        return "negation"
+    if cues("hypothetical").search(before8) or cues("hypothetical_after").search(
+            _words_after(text[:c_end], trig.end, 6)):
+        return "hypothetical"
+    if _is_infinitive(text, trig):
+        return "infinitive"
+    if trig.word.lower().endswith("held") and cues("held_things").search(_words_before(text, trig.start, 4, c_start)):
+        return "held_thing"
+    if trig.word.lower() in actor_nouns() and (
+            cues("actor_noun_before").search(_words_before(text, trig.start, 2, c_start))
+            or cues("actor_noun_after").match(_words_after(text, trig.end, 4))):
+        return "people_acted_upon"
+    if cues("state").search(_words_before(text, trig.start, 3, c_start)):
+        return "state_not_event"
+    sentence_reason = _sentence_reason(text)
+    if sentence_reason:
+        return sentence_reason
+    if _is_imperative(text, trig):
+        return "question_or_instruction"
+    if cues("generic").search(clause) or (_PRESENT_HABITUAL.search(clause) and not _COUNT.search(text)):
+        return "generic"
+    if cues("aggregate").search(clause):
+        return "aggregate"
+    if trig.subtype == "release" and cues("release_of_things").search(_words_after(text, trig.end, 3)):
+        return "release_of_things"
+    if trig.subtype == "release" and re.search(r"\b(?:press|news)\s*$", text[:trig.start], re.IGNORECASE):
+        return "release_of_things"
+    if trig.event_type == "attack" and "trial" in sentence_types and cues("offence").search(
+            _words_before(text, trig.start, 4, c_start)):
+        return "offence_in_trial"
+    if trig.subtype == "extradition_ruling" and not cues("ruling").search(text):
+        return "no_ruling"
+    if trig.word.lower() in ("detention", "detentions") and (
+            cues("state_noun_before").search(_words_before(text, trig.start, 2, c_start))
+            or cues("state_after").search(_words_after(text, trig.end, 2))):
+        return "state_not_event"
+    if trig.word.lower().startswith("demonstrat") and trig.word.lower() != "demonstration" and \
+            cues("not_protest_after").match(_words_after(text, trig.end, 2)):
+        return "not_a_protest"
+    if trig.word.lower().endswith("s") and trig.event_type in ("protest", "attack") and re.search(
+            r"\b(?:two|three|four|five|six|seven|eight|nine|ten|several|many|numerous|(?<!\d)\d{1,3})\s+(?:\w+\s+)?$",
+            text[max(0, trig.start - 30):trig.start], re.IGNORECASE):
+        return "plural_summary"
+    if trig.event_type == "attack" and trig.subtype in ("armed_attack", "bombing") and _is_disaster(text):
+        return "disaster_or_accident"
+    if trig.event_type == "protest" and trig.subtype == "peaceful_protest" and cues("military_subject").search(
+            _words_before(text, trig.start, 6, c_start)):
+        return "military_movement"
+    if trig.event_type in ("protest", "attack") and not trig.word.lower().endswith("ed") and \
+            cues("legal_matter_after").match(_words_after(text, trig.end, 2)):
+        return "legal_matter"
+    if _is_reference(text, trig, phrase_start):
+        return "reference_to_known_event"
+    if trig.word[:1].isupper() and trig.start > 0 and not text[:trig.start].strip(" \"“‘(") == "":
+        return "proper_name"
+    return None
+
+
+def _is_imperative(text: str, trig: Trigger) -> bool:
+    return _opens_with_imperative(text[:80])
+
+
+@lru_cache(maxsize=256)
+def _opens_with_imperative(head: str) -> bool:
+    """'Release all political prisoners and drop the charges.': a sentence that opens with a bare verb
+    trigger recommends; nothing in it is an occurrence."""
+    m = re.match(r"[\s\"“‘(*•-]*([A-Z][a-z]+)\s+(?:all|the|a|an|those|these|them|him|her|any|every|their|his|its|"
+                 r"our|political|immediately)\b", head)
+    if not m or re.search(r"(?:ed|ing|s)$", m.group(1)):
+        return False
+    opener = [t for t in find_triggers(head[:m.end(1) + 20]) if t.start == m.start(1)]
+    return bool(opener) and opener[0].event_type in ("detention", "trial", "attack")
+
+
+@lru_cache(maxsize=256)
+def _is_disaster(text: str) -> bool:
+    """Deaths or an explosion in a disaster or an accident, with no one attacking."""
+    return bool(cues("disaster").search(text)) and not cues("attacker").search(text)
+
+
+def _is_infinitive(text: str, trig: Trigger) -> bool:
+    """'granted the police 20 days to arrest him': a verb after 'to' is not (yet) an occurrence; 'due to
+    police firing' and 'an order to extradite' (the ruling itself) are not infinitives of that kind."""
+    first = trig.word.split()[0].lower()
+    before = text[max(0, trig.start - 30):trig.start]
+    if not _INFINITIVE_TO.search(before) or _FACTUAL_TO.search(before):
+        return False
+    return not re.search(r"(?:ed|ing|s)$", first) and first not in ("protest", "police") \
+        and trig.subtype != "extradition_ruling"
+
+
+def _is_reference(text: str, trig: Trigger, phrase_start: int) -> bool:
+    """A protest or attack noun that refers back to an event ('the land protests', 'during the protests')
+    rather than reporting one; 'The protests began in April' still reports it."""
+    words = trig.word.lower().split()
+    if trig.event_type not in ("protest", "attack") or any(w.endswith(("ed", "ing")) for w in words) \
+            or words[0] in ("shot", "struck", "beat", "beaten", "fired", "gunned"):
+        return False
+    determined = _DETERMINER.search(text, phrase_start, trig.start)
+    if not (determined or cues("reference").search(_words_before(text, trig.start, 4, phrase_start))):
+        return False
+    return not cues("occurrence_after").search(_words_after(text, trig.end, 5))
