@@ -10,8 +10,9 @@ Rules (each merge is explained in event_mentions.merge_reason):
   alone (it cannot say which); region-level mentions with no place-level match merge among themselves, and
   country-level ones only when both are dated to one and the same day.
 - Never merged: two rows of the same curated dataset file (ACLED, Mass Mobilization, mapped CSV: the dataset
-  already made each row one event) or two mentions of one report (its extractor already merged restatements), mentions of different types (so never two types from one report
-  sentence), mentions an analyst split (overrides), mentions spanning more than MAX_SPAN_DAYS.
+  already made each row one event) or two mentions of one report (its extractor already merged restatements),
+  mentions of different types (so never two types from one report sentence), mentions an analyst split
+  (overrides), mentions spanning more than MAX_SPAN_DAYS.
 - Actors are compatible when either side names no specific actor (generic words like "protesters",
   "police", country and place names are ignored) or they share a word.
 - Counts are compatible when, for every count both give, the larger low is at most COUNT_FACTOR times the

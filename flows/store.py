@@ -3,6 +3,8 @@ one transaction per source; events replaced as a whole after each dedupe."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +55,26 @@ def known_sources(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT path, sha256 FROM sources").fetchall())
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All statements inside commit together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, columns: list[str]) -> None:
+    """Insert the rows of a polars frame (its columns in `columns` order) into table."""
+    if frame.height:
+        con.register("_frame", frame)
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _frame")
+        con.unregister("_frame")
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -62,8 +84,7 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
     """Replace everything stored for record.path (source row, mentions, rejects) in one transaction."""
     mentions = mentions.select(MENTION_COLUMNS)
     rejects = rejects.select(list(REJECT_SCHEMA)).with_columns(pl.lit(_now()).alias("rejected_at"))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM mentions WHERE source = ?", [record.path])
         con.execute("DELETE FROM rejects WHERE source = ?", [record.path])
         con.execute("DELETE FROM sources WHERE path = ?", [record.path])
@@ -74,19 +95,8 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
              record.records_loaded, record.records_rejected, record.title, record.publisher, record.url,
              record.coverage_year, record.text, _now()],
         )
-        if mentions.height:
-            con.register("_new_mentions", mentions)
-            con.execute(f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) SELECT * FROM _new_mentions")
-            con.unregister("_new_mentions")
-        if rejects.height:
-            con.register("_new_rejects", rejects)
-            con.execute("INSERT INTO rejects (source, locator, stage, reason, detail, raw, rejected_at)"
-                        " SELECT * FROM _new_rejects")
-            con.unregister("_new_rejects")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        _insert(con, "mentions", mentions, MENTION_COLUMNS)
+        _insert(con, "rejects", rejects, [*REJECT_SCHEMA, "rejected_at"])
 
 
 def load_mentions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -104,20 +114,11 @@ def replace_events(con: duckdb.DuckDBPyConnection, events: pl.DataFrame, event_m
     events = events.select(cols)
     link_cols = ["event_id", "mention_id", "is_representative", "merge_reason"]
     event_mentions = event_mentions.select(link_cols)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM events")
         con.execute("DELETE FROM event_mentions")
-        con.register("_events", events)
-        con.execute(f"INSERT INTO events ({', '.join(cols)}) SELECT * FROM _events")
-        con.unregister("_events")
-        con.register("_links", event_mentions)
-        con.execute(f"INSERT INTO event_mentions ({', '.join(link_cols)}) SELECT * FROM _links")
-        con.unregister("_links")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        _insert(con, "events", events, cols)
+        _insert(con, "event_mentions", event_mentions, link_cols)
 
 
 def load_events(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -129,16 +130,9 @@ def replace_reference(con: duckdb.DuckDBPyConnection, table: str, frame: pl.Data
     """Replace a reference table (regions, places) with frame, in one transaction."""
     if table not in {"regions", "places"}:
         raise ValueError(f"not a reference table: {table}")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {table}")
-        con.register("_ref", frame)
-        con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM _ref")
-        con.unregister("_ref")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        _insert(con, table, frame, frame.columns)
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
