@@ -29,14 +29,13 @@ def deployment_specs(settings: Settings) -> list[DeploymentSpec]:
     ]
 
 
-def serve_deployments(settings: Settings) -> None:
-    """Serve the deployments (blocks; runs each flow on its schedule in this process)."""
-    from prefect import serve
+def build_deployments(settings: Settings) -> list:
+    """The Prefect deployments of deployment_specs (RunnerDeployment objects; nothing is registered yet)."""
     from prefect.schedules import Cron
 
     from flows.pipeline import pipeline
 
-    deployments = [
+    return [
         pipeline.to_deployment(
             name=spec.name,
             schedule=Cron(spec.cron, timezone=spec.timezone),
@@ -45,4 +44,10 @@ def serve_deployments(settings: Settings) -> None:
         )
         for spec in deployment_specs(settings)
     ]
-    serve(*deployments)
+
+
+def serve_deployments(settings: Settings) -> None:
+    """Serve the deployments (blocks; runs each flow on its schedule in this process)."""
+    from prefect import serve
+
+    serve(*build_deployments(settings))

@@ -110,3 +110,38 @@ def test_clash_with_militants_is_an_armed_attack_not_a_riot():
     assert [(d.event_type, d.subtype) for d in found] == [("attack", "armed_attack")]
     found = detect("In June, villagers clashed with police near the mine.", 2016)
     assert [(d.event_type, d.subtype) for d in found] == [("protest", "riot")]
+
+
+def test_a_trend_of_something_else_does_not_make_an_event_an_aggregate():
+    # the trend is about prices: the protests are one occurrence
+    assert kinds("In January, protests over a sharp rise in fuel prices began in Zhanaozen.", 2022) == [
+        ("protest", "2022-01-01")]
+    # the trend is about the events themselves: a statistic, not an occurrence
+    assert kinds("There was a sharp rise in arrests of activists in 2016.") == []
+    assert kinds("A spate of attacks on journalists was reported in May.") == []
+
+
+def test_protesters_storming_and_burning_make_a_riot_but_police_storming_does_not():
+    (riot,) = detect("On January 5, protesters stormed the city hall in Almaty and set fire to cars.", 2022)
+    assert (riot.event_type, riot.subtype) == ("protest", "riot")
+    (rally,) = detect("In May, police stormed a rally of 300 people in Oral.", 2022)
+    assert (rally.event_type, rally.subtype) == ("protest", "peaceful_protest")
+
+
+def test_a_suspended_sentence_handed_down_is_a_conviction_a_later_suspension_is_not():
+    (given,) = detect("On March 3, a court sentenced the activist to a six-year suspended sentence.", 2022)
+    assert given.subtype == "conviction"
+    later = {d.subtype for d in detect("In July, her sentence was suspended and she was released.", 2016)}
+    assert later == {"sentence_suspended"}
+
+
+def test_an_event_of_a_past_period_in_the_possessive_is_a_reference():
+    found = detect("Authorities said on Tuesday they had detained 10,000 people over last week's unrest.", 2022)
+    assert [d.event_type for d in found] == ["detention"]
+    assert [d.event_type for d in detect("Saturday's protest in Oral drew 500 people.", 2022)] == ["protest"]
+
+
+def test_survey_answers_are_statistics_and_a_remand_is_a_detention():
+    assert kinds("In 2021, 12 respondents reported that staff had been detained at least once.") == []
+    found = detect("A court in Taraz on Tuesday remanded three men in custody on charges of organising riots.", 2022)
+    assert [(d.event_type, d.subtype) for d in found] == [("detention", "arrest")]

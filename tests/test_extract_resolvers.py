@@ -115,3 +115,10 @@ def test_relative_days_and_weekdays_from_context():
     assert relative_date("He was released.", None, date(2024, 3, 17)) is None
     assert reference_day("ALMATY, 12 June 2022. Police said ...", {}) == date(2022, 6, 12)
     assert reference_day("No dateline here.", {"published": "2021-05-04"}) == date(2021, 5, 4)
+
+
+def test_a_part_of_a_count_is_not_added_to_it():
+    assert count_ranges("Officials said 238 people, including 19 police officers, were killed in the unrest.") == {
+        "fatalities": (238, 238)}
+    assert count_ranges("Police detained 120 people, 30 of whom were later charged.")["detained"] == (120, 120)
+    assert count_ranges("Four civilians and three soldiers were killed.")["fatalities"] == (7, 7)

@@ -106,7 +106,23 @@ def detect(text: str, year: int | None, context_year: int | None = None) -> list
                 det.subtype = trig.subtype
         else:
             groups[key] = Detection(trig.event_type, trig.subtype, [trig], date, source, background)
-    return _fold_releases(_fold_casualties(text, list(groups.values())))
+    return _fold_releases(_fold_casualties(text, _violent_protests(text, list(groups.values()))))
+
+
+_STATE_SUBJECT = re.compile(r"\b(?:police|policemen|officers|troops|soldiers|security forces|guards|authorities)"
+                            r"\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _violent_protests(text: str, found: list[Detection]) -> list[Detection]:
+    """A protest whose participants storm, burn or loot in the same sentence is a riot (not when the police
+    or troops do it: "police stormed the rally")."""
+    by_protesters = [m for m in cues("protest_violence").finditer(text)
+                     if not _STATE_SUBJECT.search(text[max(0, m.start() - 40):m.start()])]
+    if by_protesters:
+        for d in found:
+            if d.event_type == "protest" and d.subtype == "peaceful_protest":
+                d.subtype = "riot"
+    return found
 
 
 _IN_WHICH = re.compile(r"\b(?:in|during)\s+which\b[^,;.]{0,40}$", re.IGNORECASE)

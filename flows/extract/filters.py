@@ -26,6 +26,12 @@ _DETERMINER = re.compile(r"\b(?:the|these|those|this|its|their|his|her)\s+"
                          r"(?:(?!(?:of|a|an|to|by|in|for|on|at)\b)[\w’'-]+\s+){0,3}$", re.IGNORECASE)
 
 
+# "last week's unrest", "last year's protests": an event of a past period named in the possessive is one
+# reported before ("Saturday's protest drew 500 people" still reports its protest).
+_TIME_POSSESSIVE = re.compile(r"\b(?:last|past|previous)\s+(?:week|weekend|month|year)['’]s\s+(?:[\w’'-]+\s+){0,2}$",
+                              re.IGNORECASE)
+
+
 def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): between the nearest clause breaks on either side."""
     left = 0
@@ -83,7 +89,8 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
         return "question_or_instruction"
     if cues("generic").search(clause) or (_PRESENT_HABITUAL.search(clause) and not _COUNT.search(text)):
         return "generic"
-    if cues("aggregate").search(clause):
+    if cues("aggregate").search(clause) or cues("aggregate_trend").search(
+            _words_before(text, trig.start, 6, c_start) + " "):
         return "aggregate"
     if trig.subtype == "release" and cues("release_of_things").search(_words_after(text, trig.end, 3)):
         return "release_of_things"
@@ -160,7 +167,8 @@ def _is_reference(text: str, trig: Trigger, phrase_start: int) -> bool:
     if trig.event_type not in ("protest", "attack") or any(w.endswith(("ed", "ing")) for w in words) \
             or words[0] in ("shot", "struck", "beat", "beaten", "fired", "gunned"):
         return False
-    determined = _DETERMINER.search(text, phrase_start, trig.start)
+    determined = _DETERMINER.search(text, phrase_start, trig.start) or _TIME_POSSESSIVE.search(
+        text, phrase_start, trig.start)
     if not (determined or cues("reference").search(_words_before(text, trig.start, 4, phrase_start))):
         return False
     return not cues("occurrence_after").search(_words_after(text, trig.end, 5))

@@ -159,13 +159,20 @@ def _role_of(text: str, q: Quantity) -> str | None:
     return best
 
 
+_SUBSET = re.compile(r"\b(?:including|among\s+(?:them|whom)|of\s+(?:them|whom)|of\s+which)\s+(?:\w+\s+)?$",
+                     re.IGNORECASE)
+_PART_OF = re.compile(r"\s+of\s+(?:whom|them|those|these)\b", re.IGNORECASE)
+
+
 def count_ranges(text: str) -> dict[str, tuple[int, int | None]]:
     """{role: (low, high)} for the counts in a sentence; coordinated counts of one role add up
-    ("four civilians and three soldiers were killed" -> fatalities 7)."""
+    ("four civilians and three soldiers were killed" -> fatalities 7), a part of a count does not
+    ("238 people, including 19 officers, were killed" -> 238)."""
     totals: dict[str, tuple[int, int | None]] = {}
     for q in find_quantities(text):
         role = _role_of(text, q)
-        if role is None:
+        part = _SUBSET.search(text[max(0, q.start - 30):q.start]) or _PART_OF.match(text, q.end)
+        if role is None or (role in totals and part):
             continue
         if role in totals:
             low, high = totals[role]
