@@ -42,3 +42,5 @@ def test_wire_story_dates_weekdays_from_its_dateline():
     assert ("protest", "riot", date(2022, 1, 5), date(2022, 1, 5)) in events      # "on Wednesday" before Jan 11
     assert ("detention", "arrest", date(2022, 1, 11), date(2022, 1, 11)) in events  # remanded "on Tuesday"
     assert not [e for e in events if e[0] == "protest" and e[2] == date(2022, 1, 11)]   # "last week's unrest"
+    # "nearly 10,000" in the lead and "9,900" in the next paragraph are one mass detention
+    assert [e[1] for e in events if e[0] == "detention"].count("mass_detention") == 1

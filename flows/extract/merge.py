@@ -51,7 +51,14 @@ def _same_occurrence(a: Candidate, b: Candidate) -> bool:
     if da.precision == "day" and db.precision == "day" and "context" not in (a.det.date_source, b.det.date_source):
         return True
     counts = [k for k in ("detained_low", "fatalities_low", "participants_low") if a.fields.get(k) is not None]
-    return bool(counts) and all(a.fields.get(k) == b.fields.get(k) for k in counts)
+    return bool(counts) and all(_same_count(a.fields.get(k), b.fields.get(k)) for k in counts)
+
+
+def _same_count(x: int | None, y: int | None) -> bool:
+    """The same number, or two roundings of one large number ("nearly 10,000" and "9,900")."""
+    if x is None or y is None:
+        return False
+    return x == y or (min(x, y) >= 100 and abs(x - y) <= 0.1 * max(x, y))
 
 
 # What makes one statement of an event more worth quoting than another: its specifics.
