@@ -84,6 +84,7 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
     """Replace everything stored for record.path (source row, mentions, rejects) in one transaction."""
     mentions = mentions.select(MENTION_COLUMNS)
     rejects = rejects.select(list(REJECT_SCHEMA)).with_columns(pl.lit(_now()).alias("rejected_at"))
+    _check_unique_ids(con, record.path, mentions)
     with transaction(con):
         con.execute("DELETE FROM mentions WHERE source = ?", [record.path])
         con.execute("DELETE FROM rejects WHERE source = ?", [record.path])
@@ -97,6 +98,19 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
         )
         _insert(con, "mentions", mentions, MENTION_COLUMNS)
         _insert(con, "rejects", rejects, [*REJECT_SCHEMA, "rejected_at"])
+
+
+def _check_unique_ids(con: duckdb.DuckDBPyConnection, path: str, mentions: pl.DataFrame) -> None:
+    """mention_id must be unique within the batch and not used by another source's mentions."""
+    duplicated = mentions.filter(pl.col("mention_id").is_duplicated())["mention_id"].unique()
+    if duplicated.len():
+        raise ValueError(f"{path}: {duplicated.len()} mention ids occur twice, e.g. {duplicated[0]}")
+    con.register("_ids", mentions.select("mention_id"))
+    clash = con.execute("SELECT m.mention_id, m.source FROM mentions m JOIN _ids USING (mention_id) "
+                        "WHERE m.source <> ? LIMIT 1", [path]).fetchone()
+    con.unregister("_ids")
+    if clash:
+        raise ValueError(f"{path}: mention id {clash[0]} is already used by {clash[1]}")
 
 
 def load_mentions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -47,13 +47,36 @@ def test_store_source_replaces_the_previous_version(tmp_path: Path):
     assert store.table_counts(con)["rejects"] == 0
 
 
-def test_a_failing_store_rolls_back(tmp_path: Path):
+def test_duplicate_mention_ids_are_refused_before_anything_is_written(tmp_path: Path):
     con = store.connect(tmp_path / "e.duckdb")
     rec = store.SourceRecord(path="r.txt", sha256="v1", format="txt", size_bytes=10)
     store.store_source(con, rec, _mentions("r.txt", 2), reject_frame([]))
-    dup = pl.concat([_mentions("r.txt", 1), _mentions("r.txt", 1)])   # duplicate primary key
-    with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+    dup = pl.concat([_mentions("r.txt", 1), _mentions("r.txt", 1)])
+    with pytest.raises(ValueError, match="occur twice"):
         store.store_source(con, store.SourceRecord(path="r.txt", sha256="v2", format="txt", size_bytes=1), dup,
                            reject_frame([]))
+    other = store.SourceRecord(path="copy.txt", sha256="v1", format="txt", size_bytes=10)
+    with pytest.raises(ValueError, match="already used by r.txt"):
+        store.store_source(con, other, _mentions("r.txt", 1), reject_frame([]))
     assert store.known_sources(con) == {"r.txt": "v1"}
+    assert store.table_counts(con)["mentions"] == 2
+
+
+def test_a_failing_store_rolls_back(tmp_path: Path, monkeypatch):
+    con = store.connect(tmp_path / "e.duckdb")
+    rec = store.SourceRecord(path="r.txt", sha256="v1", format="txt", size_bytes=10)
+    store.store_source(con, rec, _mentions("r.txt", 2), reject_frame([]))
+    real_insert = store._insert
+
+    def fail_on_rejects(con, table, frame, columns):
+        if table == "rejects":
+            raise OSError("disk full")
+        real_insert(con, table, frame, columns)
+
+    monkeypatch.setattr(store, "_insert", fail_on_rejects)
+    rejects = reject_frame([{"source": "r.txt", "locator": "char:1-2", "stage": "extract", "reason": "x"}])
+    with pytest.raises(OSError, match="disk full"):
+        store.store_source(con, store.SourceRecord(path="r.txt", sha256="v2", format="txt", size_bytes=1),
+                           _mentions("r.txt", 3), rejects)
+    assert store.known_sources(con) == {"r.txt": "v1"}       # the old version is intact
     assert store.table_counts(con)["mentions"] == 2

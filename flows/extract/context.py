@@ -11,6 +11,10 @@ from flows.extract.dates import DateSpan, find_dates
 
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _WEEKDAY = re.compile(r"\b(?:on|last|this\s+past)\s+(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+# "the ministry said on Tuesday", "announced in a statement on May 3": the date of the statement, not the event.
+REPORTED_BEFORE = re.compile(r"\b(?:said|says|told\s+\w+|reported|announced|stated|confirmed|added|wrote|tweeted|"
+                             r"claimed|declared|disclosed|revealed)(?:\s+in\s+a\s+(?:statement|post|interview))?"
+                             r"\s+(?:on\s+|late\s+|early\s+)?$", re.IGNORECASE)
 _NEXT_DAY = re.compile(r"\b(?:the\s+(?:following|next)\s+day|a\s+day\s+later|the\s+day\s+after)\b", re.IGNORECASE)
 _SAME_DAY = re.compile(r"\b(?:the\s+same\s+day|that\s+day|on\s+the\s+same\s+day)\b", re.IGNORECASE)
 _DAYS_LATER = re.compile(r"\b(two|three|four|five|six|\d)\s+days\s+later\b", re.IGNORECASE)
@@ -58,7 +62,8 @@ def relative_date(text: str, context: DateSpan | None, ref_day: date | None) -> 
             return _day(context.date_start + timedelta(days=n))
         if _SAME_DAY.search(text):
             return context
-    weekday = _WEEKDAY.search(text)
+    weekday = next((m for m in _WEEKDAY.finditer(text)
+                    if not REPORTED_BEFORE.search(text[max(0, m.start() - 40):m.start() + 3])), None)
     if weekday and ref_day is not None:
         back = (ref_day.weekday() - WEEKDAYS[weekday.group(1).lower()]) % 7
         return _day(ref_day - timedelta(days=back))

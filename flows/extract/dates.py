@@ -132,14 +132,32 @@ _TITLE_YEAR = [
 _IN_YEAR = re.compile(r"\b(?:In|During|Throughout|in|during|throughout)\s+(" + _YEAR + r")\b")
 
 
+# A news item's dateline or date line: "BISHKEK, Oct 6, 2020 (Reuters) -", "March 03, 2023 14:25 GMT".
+_DATELINE = re.compile(r"(?m)^[ \t]*(?:[A-Z][A-Z .’'-]{2,40},[ \t]*)?(?=\S)")
+
+
+def dateline_year(text: str) -> int | None:
+    """The year of a day-precise date that opens a line in the first 400 characters (a news dateline)."""
+    head = text[:400]
+    starts = {m.end() for m in _DATELINE.finditer(head)}
+    for d in find_dates(head, None):
+        if d.precision == "day" and d.start in starts and d.date_end.year == d.date_start.year:
+            return d.date_start.year
+    return None
+
+
 def infer_coverage_year(text: str) -> int | None:
-    """The year a report covers: from its series title ('Nations in Transit 2017' covers 2016), else the year
-    most often introduced by 'In YYYY', else the most frequent year in the text (None if it names no year)."""
+    """The year a report covers: from its series title ('Nations in Transit 2017' covers 2016), else a news
+    item's dateline, else the year most often introduced by 'In YYYY', else the most frequent year in the text
+    (None if it names no year)."""
     head = text[:5000]
     for pattern, offset in _TITLE_YEAR:
         m = pattern.search(head)
         if m:
             return int(m.group(1)) + offset
+    dated = dateline_year(text)
+    if dated is not None:
+        return dated
     counted = Counter(int(y) for y in _IN_YEAR.findall(text))
     if counted:
         return counted.most_common(1)[0][0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from flows.extract.context import REPORTED_BEFORE
 from flows.extract.dates import DateSpan, find_dates
 from flows.extract.filters import reject_reason
 from flows.extract.lexicon import cues
@@ -86,7 +87,8 @@ def detect(text: str, year: int | None, context_year: int | None = None) -> list
         return []
     types = {t.event_type for t in triggers}
     dates = [d for d in find_dates(text, year, context_year)
-             if not d.bounded and not _FUTURE.search(text[max(0, d.start - 30):d.start])]
+             if not d.bounded and not _FUTURE.search(text[max(0, d.start - 30):d.start])
+             and not REPORTED_BEFORE.search(text[max(0, d.start - 40):d.start])]
     segments = _segments(text)
     groups: dict[tuple, Detection] = {}
     for trig in triggers:

@@ -15,7 +15,7 @@ import polars as pl
 
 from flows import geo_packs
 from flows.extract.context import carry_over, is_dateline, reference_day, relative_date
-from flows.extract.dates import DateSpan, find_dates, infer_coverage_year
+from flows.extract.dates import DateSpan, dateline_year, find_dates, infer_coverage_year
 from flows.extract.detect import Detection, detect
 from flows.extract.entities import SentenceEntities, analyse, is_backgrounded
 from flows.extract.fields import confidence, event_fields, person_names
@@ -26,7 +26,7 @@ from flows.extract.triggers import is_candidate
 from flows.ingest.reports import ReportDoc, read_report
 from flows.model import EXPORT_COLUMNS, conform, with_mention_ids
 
-EXTRACTOR_VERSION = "eventflow-extract/0.1"
+EXTRACTOR_VERSION = "eventflow-extract/0.2"
 UNKNOWN_COUNTRY = "ZZ"
 GENERIC_SUBTYPES = {"peaceful_protest", "arrest", "armed_attack", "assault"}
 MIN_CONFIDENCE = 0.3   # below this a mention is background talk, not a report of an event
@@ -55,15 +55,16 @@ def _home_country(text: str, country: str | None) -> tuple[str, set[str]]:
 class _Context:
     """What an undated sentence can take its date from, updated sentence by sentence."""
 
-    def __init__(self, year: int | None, ref_day: date | None):
+    def __init__(self, year: int | None, ref_day: date | None, news: bool = False):
         self.year, self.ref_day = year, ref_day
+        self.news = news                                # a news item: its paragraphs continue one story
         self.paragraph = -1
         self.last_date: DateSpan | None = None          # last explicit date in the paragraph
         self.last_events: list[Candidate] = []          # events of the last sentence with events
         self.last_names: set[str] = set()               # people named in the last sentence with events
 
     def enter(self, sent: Sentence) -> None:
-        if sent.paragraph != self.paragraph:
+        if sent.paragraph != self.paragraph and not (self.news and self.paragraph >= 0):
             self.paragraph, self.last_date, self.last_events, self.last_names = sent.paragraph, None, [], set()
 
     def names_for(self, sent: Sentence, names: set[str]) -> set[str]:
@@ -122,12 +123,12 @@ def _same_event_twin(ctx: _Context, det: Detection, index: int, sent: Sentence) 
 
 
 def _candidates(sentences: list[Sentence], year: int | None, ref_day: date | None, home: str,
-                own_names: set[str], not_names: set[str]) -> list[Candidate]:
+                own_names: set[str], not_names: set[str], news: bool = False) -> list[Candidate]:
     detections = _detections(sentences, year)
     ents_by_index: dict[int, SentenceEntities] = dict(
         zip(detections, analyse([sentences[i].text for i in detections]), strict=True))
     out: list[Candidate] = []
-    ctx = _Context(year, ref_day)
+    ctx = _Context(year, ref_day, news)
     for i, sent in enumerate(sentences):
         ctx.enter(sent)
         if i not in detections:
@@ -178,7 +179,8 @@ def extract_report(doc: ReportDoc, year: int | None = None, country: str | None 
     sentences = split_sentences(text, clean)
     ref_day = reference_day(clean, doc.meta)
     not_names = own_names | set(re.findall(r"\b[a-z][a-z’'-]{3,}\b", clean))   # words also written in lower case
-    cands = [c for c in dedupe(_candidates(sentences, cov_year, ref_day, home, own_names, not_names))
+    news = dateline_year(clean) is not None
+    cands = [c for c in dedupe(_candidates(sentences, cov_year, ref_day, home, own_names, not_names, news))
              if c.confidence >= MIN_CONFIDENCE]
     rows = []
     for c in cands:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flows.extract.lexicon import actor_nouns, cues, line_cues
+from flows.extract.dates import find_dates
+from flows.extract.lexicon import actor_nouns, cues, line_cues, sentence_openers
 from flows.extract.triggers import Trigger, find_triggers
 
 _CLAUSE_BREAK = re.compile(r"[;:—–()\[\]]|\s-\s|,\s+(?:but|while|whereas|although|though|which|who)\b|"
@@ -30,6 +31,23 @@ _DETERMINER = re.compile(r"\b(?:the|these|those|this|its|their|his|her)\s+"
 # reported before ("Saturday's protest drew 500 people" still reports its protest).
 _TIME_POSSESSIVE = re.compile(r"\b(?:last|past|previous)\s+(?:week|weekend|month|year)['’]s\s+(?:[\w’'-]+\s+){0,2}$",
                               re.IGNORECASE)
+
+
+# The offence named in a charge: "charged with \"calls to mass riots\"", "on charges of organising a protest".
+_CHARGE_BEFORE = re.compile(r"\b(?:charged\s+with|charges?\s+of|convicted\s+of|accused\s+of|suspicion\s+of|"
+                            r"suspected\s+of|guilty\s+of|indicted\s+for|prosecuted\s+for)\s+[\"“‘']?[^,;.\"”]{0,60}$",
+                            re.IGNORECASE)
+_PERFECT_BEFORE = re.compile(r"\b(?:have|has)\s+(?:\w+\s+)?been\s+$", re.IGNORECASE)
+# "of detained journalists", "the jailed activist": a participle that describes people, not an occurrence.
+_ATTRIBUTIVE_BEFORE = re.compile(r"(?:^|\b(?:the|a|an|of|for|with|their|his|her|its|our|all|other|about|including|"
+                                 r"against|on|to|behalf\s+of)\s+)$", re.IGNORECASE)
+_NOT_A_HEAD_NOUN = re.compile(r"(?:by|in|on|at|for|after|before|during|without|over|and|or|as|with|from|under|since|"
+                              r"until|to|because|while|when|following|amid|near|outside|inside|the|a|an|him|her|them|"
+                              r"it|us|me|his|their|its|our|without|again|briefly|overnight|here|there|earlier|later|"
+                              r"last|this|that|these|those|who|which|is|was|were|are|been|being)$", re.IGNORECASE)
+_COORDINATED_BEFORE = re.compile(r"(?:[\w’'-]+\s+(?:or|nor)\s+(?:other\s+|any\s+)?)+$", re.IGNORECASE)
+_STATE_AGENTS = re.compile(r"\b(?:court|judge|authorities|police|president|prosecutors?|government|officials|"
+                           r"ministry|pardon|amnesty|bail|decree)\b", re.IGNORECASE)
 
 
 def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
@@ -69,12 +87,17 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     before8 = _words_before(text, trig.start, 10, phrase_start)
     if cues("negation").search(before4):
         return "negation"
+    coordinated = _COORDINATED_BEFORE.search(text, phrase_start, trig.start)   # "not ... torture or other ill-..."
+    if coordinated and cues("negation").search(_words_before(text, coordinated.start(), 4, phrase_start)):
+        return "negation"
     if cues("hypothetical").search(before8) or cues("hypothetical_after").search(
             _words_after(text[:c_end], trig.end, 6)):
         return "hypothetical"
     if _is_infinitive(text, trig):
         return "infinitive"
-    if trig.word.lower().endswith("held") and cues("held_things").search(_words_before(text, trig.start, 4, c_start)):
+    if trig.word.lower().endswith("held") and (
+            cues("held_things").search(_words_before(text, trig.start, 4, c_start))
+            or cues("held_things").search(_words_before(_without_relatives(text[:trig.start]), 10**6, 4))):
         return "held_thing"
     if trig.word.lower() in actor_nouns() and (
             cues("actor_noun_before").search(_words_before(text, trig.start, 2, c_start))
@@ -82,6 +105,12 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
         return "people_acted_upon"
     if cues("state").search(_words_before(text, trig.start, 3, c_start)):
         return "state_not_event"
+    if _is_attributive(text, trig):
+        return "attributive"
+    if trig.event_type in ("protest", "attack") and _CHARGE_BEFORE.search(text[max(0, trig.start - 90):trig.start]):
+        return "offence_charged"
+    if cues("nonspecific").search(_words_before(text, trig.start, 2, c_start)):
+        return "nonspecific"
     sentence_reason = _sentence_reason(text)
     if sentence_reason:
         return sentence_reason
@@ -92,10 +121,17 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     if cues("aggregate").search(clause) or cues("aggregate_trend").search(
             _words_before(text, trig.start, 6, c_start) + " "):
         return "aggregate"
+    if cues("vague_plural").search(clause) and not find_dates(clause, None):
+        return "aggregate"
+    if _PERFECT_BEFORE.search(text[max(0, trig.start - 30):trig.start]) and cues("perfect_tally_after").search(
+            _words_after(text, trig.end, 4)):
+        return "aggregate"
     if trig.subtype == "release" and cues("release_of_things").search(_words_after(text, trig.end, 3)):
         return "release_of_things"
     if trig.subtype == "release" and re.search(r"\b(?:press|news)\s*$", text[:trig.start], re.IGNORECASE):
         return "release_of_things"
+    if trig.subtype == "release" and _freed_by_non_state(text, trig):
+        return "freed_by_non_state"
     if trig.event_type == "attack" and "trial" in sentence_types and cues("offence").search(
             _words_before(text, trig.start, 4, c_start)):
         return "offence_in_trial"
@@ -120,6 +156,9 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     if trig.event_type in ("protest", "attack") and not trig.word.lower().endswith("ed") and \
             cues("legal_matter_after").match(_words_after(text, trig.end, 2)):
         return "legal_matter"
+    if trig.event_type == "protest" and not trig.word.lower().endswith(("ed", "ers", "ors")) and \
+            cues("protest_modifier_after").match(_words_after(text, trig.end, 2)):
+        return "modifier"
     if _is_reference(text, trig, phrase_start):
         return "reference_to_known_event"
     if trig.word[:1].isupper() and trig.start > 0 and not text[:trig.start].strip(" \"“‘(") == "":
@@ -128,7 +167,36 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
 
 
 def _is_imperative(text: str, trig: Trigger) -> bool:
-    return _opens_with_imperative(text[:80])
+    return _opens_with_imperative(text[:80]) or bool(sentence_openers("instruction_openers").match(text[:120]))
+
+
+def _without_relatives(text: str) -> str:
+    """The text with its parenthetical relative clauses cut out ("The trial, which opened in January, was")."""
+    return re.sub(r",\s+(?:which|who|whom|whose)\b[^,;]*,", "", text)
+
+
+def _is_attributive(text: str, trig: Trigger) -> bool:
+    """'the cases of detained journalists': a participle before the people it describes, after a determiner
+    or a preposition, reports no occurrence."""
+    word = trig.word
+    if " " in word or not word.lower().endswith(("ed", "en")) or trig.event_type == "protest":
+        return False
+    if not _ATTRIBUTIVE_BEFORE.search(text[max(0, trig.start - 20):trig.start]) or trig.start == 0:
+        return False
+    nxt = re.match(r"\s+([a-z][\w’'-]*)", text[trig.end:trig.end + 40])
+    return bool(nxt) and not _NOT_A_HEAD_NOUN.match(nxt.group(1)) and not nxt.group(1).endswith("ly")
+
+
+def _freed_by_non_state(text: str, trig: Trigger) -> bool:
+    """'protesters stormed the building and freed the former president': freed by a crowd or armed men,
+    not released by a court or the authorities."""
+    found = list(cues("non_state_captors").finditer(text, 0, trig.start))
+    if not found:
+        return False
+    m = found[-1]
+    between = text[m.end():trig.start]
+    return bool(re.search(r"\band\s+(?:also\s+)?$", between)) and len(between.split()) <= 14 \
+        and not _STATE_AGENTS.search(between)
 
 
 @lru_cache(maxsize=256)

@@ -108,6 +108,14 @@ def line_cues(name: str) -> re.Pattern:
 
 
 @cache
+def sentence_openers(name: str) -> re.Pattern:
+    """The cue list `name` of filters.yaml as verbs that open a sentence, case-sensitive (after an optional
+    fronted 'Pending ...,' phrase)."""
+    entries = _load("filters.yaml")[name]
+    return re.compile(r"^[\s\"“‘(*•-]*(?:Pending\s[^,]{1,80},\s*)?(?:" + "|".join(entries) + r")\b")
+
+
+@cache
 def places_abroad() -> list[tuple[str, re.Pattern]]:
     """(ISO2, pattern of the country's names, adjectives and main cities) from countries.yaml."""
     spec = _load("countries.yaml")["countries"]

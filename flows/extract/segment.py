@@ -67,23 +67,28 @@ _HEADING = re.compile(r"[ \t]*#")
 
 def _paragraphs(text: str, clean: str) -> list[tuple[int, int]]:
     """Paragraph spans: blocks separated by blank lines or by single newlines (reports put one per line)."""
-    spans, pos = [], 0
+    spans, pos, blank = [], 0, False
     for line in clean.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
         if line.strip():
-            spans.append((start, end))
+            spans.append((start, end, blank))
+            blank = False
+        else:
+            blank = True
     # A line that does not end a sentence continues on the next one (wrapped text, PDF lines), unless the next
-    # line opens a new block (a bullet, a heading) or the line is itself a heading.
+    # line opens a new block (a bullet, a heading) or the line is itself a heading. After a blank line only a
+    # line that opens in lower case continues (a page break inside a sentence); a headline, a dateline or a
+    # form's header line stays its own paragraph.
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end, after_blank in spans:
         if merged:
             prev_s, prev_e = merged[-1]
             prev_text = clean[prev_s:prev_e].rstrip()
             next_raw = clean[start:start + 40].lstrip()
+            wrapped = next_raw[:1].islower() or (not after_blank and (next_raw[:1].isdigit() or len(prev_text) > 60))
             if prev_text and prev_text[-1] not in ".!?:”\"" and not _BLOCK_START.match(text, start) \
-                    and not _HEADING.match(text, prev_s) and (next_raw[:1].islower() or next_raw[:1].isdigit()
-                                                                     or len(prev_text) > 60):
+                    and not _HEADING.match(text, prev_s) and wrapped:
                 merged[-1] = (prev_s, end)
                 continue
         merged.append((start, end))

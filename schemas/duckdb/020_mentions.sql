@@ -1,6 +1,8 @@
 -- One row per event as one source reports it. Columns follow schemas/event.schema.json.
+-- mention_id is unique: store.store_source checks it before writing (no key index: DuckDB replaces a large
+-- indexed source in one transaction several times slower).
 CREATE TABLE IF NOT EXISTS mentions (
-    mention_id          VARCHAR PRIMARY KEY,
+    mention_id          VARCHAR NOT NULL,
     source              VARCHAR NOT NULL,
     source_sha256       VARCHAR,
     source_kind         VARCHAR NOT NULL,
