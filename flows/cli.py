@@ -40,6 +40,8 @@ def run(
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files_written"]) or "none (maps unchanged)")
     console.print(table)
+    for note in summary["notes"]:
+        console.print(f"note: {note}")
 
 
 @app.command()

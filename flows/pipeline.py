@@ -26,6 +26,7 @@ class RunSummary:
     events: int = 0
     files_written: list[str] = field(default_factory=list)
     files_unchanged: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,8 +60,9 @@ def pipeline(inbox: str = "data/inbox", db: str = "data/events.duckdb", maps: st
             setattr(summary, key, value)
     store_reference(db_p, settings.geo_root)
     summary.events = dedupe(db_p)
-    written, unchanged = publish(db_p, maps_p, settings)
-    summary.files_written = [str(p) for p in written]
-    summary.files_unchanged = [str(p) for p in unchanged]
+    published = publish(db_p, maps_p, settings)
+    summary.files_written = [str(p) for p in published.written]
+    summary.files_unchanged = [str(p) for p in published.unchanged]
+    summary.notes = list(published.notes)
     get_run_logger().info("run summary: %s", summary.as_dict())
     return summary.as_dict()

@@ -15,6 +15,7 @@ from flows.ingest.errors import UnreadableSource
 from flows.ingest.reports import REPORT_SUFFIXES, read_report
 from flows.model import empty_mentions
 from flows.normalize import normalize
+from flows.publish import PublishResult, publish
 from flows.rejects import conform_rejects, empty_rejects, reject_frame
 
 
@@ -167,17 +168,14 @@ def dedupe_all(db: Path) -> int:
         con.close()
 
 
-def publish_maps(db: Path, maps_dir: Path, settings) -> tuple[list[Path], list[Path]]:
-    """Write the maps and timelines from the events table; returns (written, unchanged) paths."""
-    from flows.publish import publish
-
+def publish_maps(db: Path, maps_dir: Path, settings) -> PublishResult:
+    """Write the maps and timelines from the events table (only files whose content changed)."""
     con = store.connect(db)
     try:
         events = store.load_events(con)
     finally:
         con.close()
-    res = publish(events, maps_dir, settings, settings.geo_root)
-    return res.written, res.unchanged
+    return publish(events, maps_dir, settings, settings.geo_root)
 
 
 def batch_summary(batches: list[SourceBatch]) -> dict:
