@@ -33,7 +33,11 @@ def run(
     from flows.pipeline import pipeline
 
     s = load_settings()
-    summary = pipeline(str(inbox or s.inbox), str(db or s.db), str(maps or s.maps), year)
+    inbox = inbox or s.inbox
+    if not inbox.is_dir():
+        raise typer.BadParameter(f"no inbox folder at {inbox}: create it and put reports or datasets in it",
+                                 param_hint="--inbox")
+    summary = pipeline(str(inbox), str(db or s.db), str(maps or s.maps), year)
     table = Table(title="eventflow run", show_header=False)
     for key in ("sources_new", "sources_changed", "sources_unchanged", "mentions", "rejects",
                 "unresolved_places", "events"):

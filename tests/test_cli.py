@@ -116,3 +116,9 @@ def test_sql_can_print_csv(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert list(csv.reader(result.output.splitlines())) == [
         ["event_type", "quote"], ["detention", "<b>q</b>"], ["protest", "<b>q</b>"]]
+
+
+def test_run_without_an_inbox_says_so(tmp_path: Path):
+    result = runner.invoke(app, ["run", "--inbox", str(tmp_path / "missing"), "--db", str(tmp_path / "e.duckdb")])
+    assert result.exit_code == 2
+    assert "no inbox folder" in result.output

@@ -80,3 +80,10 @@ def test_a_failing_store_rolls_back(tmp_path: Path, monkeypatch):
                            _mentions("r.txt", 3), rejects)
     assert store.known_sources(con) == {"r.txt": "v1"}       # the old version is intact
     assert store.table_counts(con)["mentions"] == 2
+
+
+def test_events_export_view_has_the_contract_columns_in_order(tmp_path: Path):
+    from flows.model import EXPORT_COLUMNS
+
+    con = store.connect(tmp_path / "e.duckdb")
+    assert [d[0] for d in con.execute("SELECT * FROM events_export").description] == EXPORT_COLUMNS
