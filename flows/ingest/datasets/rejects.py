@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-REJECT_SCHEMA: dict[str, pl.DataType] = {
-    "source": pl.Utf8, "locator": pl.Utf8, "stage": pl.Utf8, "reason": pl.Utf8, "detail": pl.Utf8,
-    "raw": pl.Utf8,
-}
+from flows.rejects import REJECT_SCHEMA, empty_rejects
 
-
-def empty_rejects() -> pl.DataFrame:
-    return pl.DataFrame(schema=REJECT_SCHEMA)
+__all__ = ["REJECT_SCHEMA", "empty_rejects", "first_reason", "rejects_of"]
 
 
 def first_reason(checks: list[tuple[str, str, str, pl.Expr | str]]) -> list[pl.Expr]:
