@@ -76,3 +76,25 @@ def test_population_uses_the_division_frame_and_the_nearest_year(kz):
     assert shymkent[0] == shymkent[1]             # 2010 is before the current frame: nearest year (2022)
     assert shymkent[3] == shymkent[2]             # 2030 -> 2023
     assert all(v and v > 100_000 for row in table for v in row)
+
+
+def test_map_note_tells_country_level_events_from_unplaceable_ones():
+    from datetime import date
+
+    import polars as pl
+
+    from flows.geo_packs import pack
+    from flows.publish.choropleth import map_payload
+    from flows.publish.eventdata import conform_events
+
+    kz = pack("KZ")
+    events = conform_events(pl.DataFrame([
+        {"event_id": "a", "event_type": "protest", "date_start": date(2016, 5, 21), "geo_precision": "country",
+         "country": "KZ"},
+        {"event_id": "b", "event_type": "protest", "date_start": date(2017, 5, 21), "geo_precision": "admin1",
+         "country": "KZ", "admin1_iso_at_event": "KZ-YUZ"},      # South Kazakhstan, split in 2018, no point
+        {"event_id": "c", "event_type": "trial", "date_start": date(2016, 7, 1), "geo_precision": "place",
+         "country": "KZ", "admin1_iso": "KZ-75", "admin1_iso_at_event": "KZ-75", "lat": 43.25, "lon": 76.91},
+    ]))
+    notes = map_payload(events, kz, kz.current_layer)["notes"]
+    assert (notes["countryOnly"], notes["unplaced"], notes["total"]) == (1, 1, 3)

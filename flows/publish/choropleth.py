@@ -24,6 +24,11 @@ def division_label(layer: Admin1Layer, is_current: bool) -> str:
     return f"Regions: {kind} ({span})"
 
 
+def _country_only() -> pl.Expr:
+    """Events located only to the country: no region code and no coordinates ("nationwide", unknown place)."""
+    return pl.col("admin1_iso").is_null() & pl.col("admin1_iso_at_event").is_null() & pl.col("lat").is_null()
+
+
 def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> dict:
     """Everything static/map.js needs, as plain JSON-able values (deterministic order)."""
     units = units_of(layer)
@@ -64,7 +69,8 @@ def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> 
         "places": place_markers(events, months),
         "notes": {
             "total": events.height,
-            "unplaced": int((typed["_u"] < 0).sum()),
+            "countryOnly": typed.filter((pl.col("_u") < 0) & _country_only()).height,
+            "unplaced": typed.filter((pl.col("_u") < 0) & ~_country_only()).height,
             "undated": int(typed.filter(pl.col("_u") >= 0)["date_start"].null_count()),
             "otherType": events.height - known.height,
         },

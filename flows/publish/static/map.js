@@ -307,6 +307,7 @@
       noteBox.appendChild(el("div", null, fmt(shownEvents) + " events in the regions for this selection; " +
         fmt(N.total) + " events in the data."));
       var caveats = [];
+      if (N.countryOnly) caveats.push(fmt(N.countryOnly) + " are known only to the country (nationwide, or no place named)");
       if (N.unplaced) caveats.push(fmt(N.unplaced) + " could not be placed in a region of this division (no coordinates, and their region was split)");
       if (N.undated) caveats.push(fmt(N.undated) + " have no date");
       if (N.otherType) caveats.push(fmt(N.otherType) + " have another type");
