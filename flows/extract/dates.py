@@ -23,6 +23,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("month_range", re.compile(
         rf"\b(?:between\s+|from\s+)?{_MOD}(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?\s+(?:and|to|through|until|-|–)\s+"
         rf"{_MOD}(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?\b", re.IGNORECASE)),
+    ("day_range", re.compile(rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:and|to|-|–)\s*"
+                             rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})"
+                             rf"(?:,?\s+(?P<y>{_YEAR}))?\b", re.IGNORECASE)),
+    ("day_range", re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:and|to|-|–)\s*"
+                             rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?\b", re.IGNORECASE)),
     ("day", re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?\b",
                        re.IGNORECASE)),
     ("day", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?\b",
@@ -37,6 +42,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                                  r"this\s+year|that\s+year|the\s+same\s+year)\b", re.IGNORECASE)),
     ("year", re.compile(rf"(?<![\w$€£.,-])(?P<y>{_YEAR})(?![\w%-]|\.\d|\s*(?:percent|per\s+cent))")),
 ]
+_SEASON_LEAD = re.compile(r"\b(?:during|throughout|over|through|all)\s+$", re.IGNORECASE)
 _SINCE = re.compile(r"\b(?:since|until|till|before|by|as\s+of)\s+(?:early\s+|late\s+|mid-?)?$", re.IGNORECASE)
 _RELATIVE_OFFSET = {"following": 1, "next": 1, "later": 1, "previous": -1, "earlier": -1, "before": -1,
                     "last": -1, "this": 0, "that": 0, "same": 0}
@@ -86,6 +92,12 @@ def _resolve(kind: str, m: re.Match, year: int | None, context_year: int | None)
         return _month_bounds(y1, m1)[0], _month_bounds(y2, m2)[1], "month"
     if base is None:
         return None
+    if kind == "day_range":   # "on 1 and 2 July 2022", "May 5-7"
+        month, d1, d2 = _month(g["m"]), int(g["d1"]), int(g["d2"])
+        last = calendar.monthrange(base, month)[1]
+        if not 1 <= d1 < d2 <= last:
+            return None
+        return date(base, month, d1), date(base, month, d2), ("week" if d2 - d1 <= 7 else "month")
     if kind == "day":
         day = int(g["d"])
         month = _month(g["m"])
@@ -110,8 +122,9 @@ def find_dates(text: str, year: int | None, context_year: int | None = None) -> 
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            if kind == "season" and not re.match(r"(?i)in\s", m.group(0)) and not m.group("y"):
-                continue   # "summer camps" is not a date; "in the spring" is
+            if kind == "season" and not re.match(r"(?i)in\s", m.group(0)) and not m.group("y") \
+                    and not _SEASON_LEAD.search(text[max(0, m.start() - 12):m.start()]):
+                continue   # "summer camps" is not a date; "in the spring", "throughout the summer" are
             resolved = _resolve(kind, m, year, context_year)
             if resolved is None:
                 continue
@@ -133,7 +146,7 @@ _IN_YEAR = re.compile(r"\b(?:In|During|Throughout|in|during|throughout)\s+(" + _
 
 
 # A news item's dateline or date line: "BISHKEK, Oct 6, 2020 (Reuters) -", "March 03, 2023 14:25 GMT".
-_DATELINE = re.compile(r"(?m)^[ \t]*(?:[A-Z][A-Z .’'-]{2,40},[ \t]*)?(?=\S)")
+_DATELINE = re.compile(r"(?m)^[ \t]*(?:[A-Z][A-Z .’'-]{2,40},[ \t]*(?:[A-Z][A-Za-z .’'-]{2,30},[ \t]*)?)?(?=\S)")
 
 
 def dateline_year(text: str) -> int | None:

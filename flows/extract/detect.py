@@ -74,10 +74,37 @@ def _governing_date(text: str, trig: Trigger, dates: list[DateSpan],
     own = [d for d in dates if _segment_index(segments, d.start) == seg]
     if own:
         return min(own, key=lambda d: abs(d.start - trig.start)), "segment"
+    when = [d for d in dates if d.end <= trig.start and _WHEN_CLAUSE.match(text, d.end, trig.start)]
+    if when:   # "the events of March 1, 2008, when police broke up protests": the clause happens then
+        return when[-1], "segment"
     lead = _LEADING.match(text)
     if lead and dates[0].start <= lead.end():
         return dates[0], "leading"
-    return min(dates, key=lambda d: abs(d.start - trig.start)), "sentence"
+    outside = [d for d in dates if not _in_other_relative(text, d.start, trig)]
+    if not outside:
+        return None, "none"
+    return min(outside, key=lambda d: abs(d.start - trig.start)), "sentence"
+
+
+_WHEN_CLAUSE = re.compile(r"\s*,?\s+when\b[^;:.]*$", re.IGNORECASE)
+_RELATIVE_OPEN = re.compile(r",\s+(?:who|which|whom|whose)\b", re.IGNORECASE)
+
+
+def _in_other_relative(text: str, pos: int, trig: Trigger) -> bool:
+    """Is `pos` inside a relative clause (', who was jailed in June ...') that neither holds the trigger nor
+    describes it? Its date belongs to that clause ('Protesters freed Atambayev, who was jailed in June' is not a
+    June protest; 'a strike, which broke out in September' is a September strike)."""
+    for m in _RELATIVE_OPEN.finditer(text, 0, pos):
+        end = _CLAUSE_END.search(text, m.end())
+        stop = end.start() if end else len(text)
+        holds = trig.start < stop and m.start() < trig.end
+        describes = 0 <= m.start() - trig.end <= 3
+        if m.start() <= pos < stop and not holds and not describes:
+            return True
+    return False
+
+
+_CLAUSE_END = re.compile(r"[,;:—–()]")
 
 
 def detect(text: str, year: int | None, context_year: int | None = None) -> list[Detection]:
@@ -89,6 +116,8 @@ def detect(text: str, year: int | None, context_year: int | None = None) -> list
     dates = [d for d in find_dates(text, year, context_year)
              if not d.bounded and not _FUTURE.search(text[max(0, d.start - 30):d.start])
              and not REPORTED_BEFORE.search(text[max(0, d.start - 40):d.start])]
+    if not dates:
+        triggers = _drop_kind_lists(text, triggers)
     segments = _segments(text)
     groups: dict[tuple, Detection] = {}
     for trig in triggers:
@@ -111,6 +140,24 @@ def detect(text: str, year: int | None, context_year: int | None = None) -> list
     return _fold_releases(_fold_casualties(text, _violent_protests(text, list(groups.values()))))
 
 
+_VERB_FORM = re.compile(r"(?:ed|en|held|shot|struck|fought|took|went|stood|broke|threw|sent|brought|beat|put|"
+                        r"freed)$", re.IGNORECASE)
+_LIST_JOIN = re.compile(r"\s*(?:[,;/]\s*(?:and|or)?|and|or|and/or)\s*", re.IGNORECASE)
+
+
+def _drop_kind_lists(text: str, triggers: list[Trigger]) -> list[Trigger]:
+    """'protest, detention, attack and trial events', 'arrests or attacks on journalists': nouns of different
+    event types listed together, in an undated sentence, name kinds of events, not occurrences."""
+    listed: set[int] = set()
+    for i in range(len(triggers) - 1):
+        a, b = triggers[i], triggers[i + 1]
+        gap = text[a.end:b.start]
+        if a.event_type != b.event_type and len(gap) <= 7 and _LIST_JOIN.fullmatch(gap) \
+                and not any(_VERB_FORM.search(w) for t in (a, b) for w in t.word.split()):
+            listed |= {i, i + 1}
+    return [t for i, t in enumerate(triggers) if i not in listed]
+
+
 _STATE_SUBJECT = re.compile(r"\b(?:police|policemen|officers|troops|soldiers|security forces|guards|authorities)"
                             r"\s+(?:\w+\s+)?$", re.IGNORECASE)
 
@@ -128,6 +175,9 @@ def _violent_protests(text: str, found: list[Detection]) -> list[Detection]:
 
 
 _IN_WHICH = re.compile(r"\b(?:in|during)\s+which\b[^,;.]{0,40}$", re.IGNORECASE)
+# "five people were killed in riots that followed the election": the riot's toll, not a separate attack
+_IN_THE_PROTEST = re.compile(r"\s+(?:\w+\s+){0,2}(?:in|during)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:riots?|clash(?:es)?|"
+                             r"protests?|unrest|demonstrations?|disturbances)\b", re.IGNORECASE)
 
 
 def _fold_casualties(text: str, found: list[Detection]) -> list[Detection]:
@@ -136,7 +186,9 @@ def _fold_casualties(text: str, found: list[Detection]) -> list[Detection]:
     if not any(d.event_type == "protest" for d in found):
         return found
     return [d for d in found if not (d.event_type == "attack" and all(
-        _IN_WHICH.search(text[max(0, t.start - 60):t.start]) for t in d.triggers))]
+        _IN_WHICH.search(text[max(0, t.start - 60):t.start]) or (
+            t.word.lower().startswith(("kill", "die", "dead")) and _IN_THE_PROTEST.match(text, t.end))
+        for t in d.triggers))]
 
 
 _RULINGS_THAT_FREE = ("sentence_suspended", "acquittal", "extradition_ruling")

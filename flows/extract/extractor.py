@@ -52,6 +52,10 @@ def _home_country(text: str, country: str | None) -> tuple[str, set[str]]:
     return code, ({*p.names, *p.demonyms} if p else set())
 
 
+_LEADING_DATE = re.compile(r"^\W*(?:(?:in|on|during|by|at|from|since|throughout|early|late|mid)\b\W*)*",
+                           re.IGNORECASE)
+
+
 class _Context:
     """What an undated sentence can take its date from, updated sentence by sentence."""
 
@@ -60,10 +64,14 @@ class _Context:
         self.news = news                                # a news item: its paragraphs continue one story
         self.paragraph = -1
         self.last_date: DateSpan | None = None          # last explicit date in the paragraph
+        self.seen = self.date_seen = self.events_seen = 0   # sentences entered; when last_date and last_events were
+        self.lead_date: DateSpan | None = None          # the leading date of a sentence ("On May 16, ...")
+        self.lead_seen = -1
         self.last_events: list[Candidate] = []          # events of the last sentence with events
         self.last_names: set[str] = set()               # people named in the last sentence with events
 
     def enter(self, sent: Sentence) -> None:
+        self.seen += 1
         if sent.paragraph != self.paragraph and not (self.news and self.paragraph >= 0):
             self.paragraph, self.last_date, self.last_events, self.last_names = sent.paragraph, None, [], set()
 
@@ -76,20 +84,31 @@ class _Context:
     def date_for(self, sent: Sentence, det: Detection) -> None:
         """Give an undated detection the date its context implies."""
         previous = [c.det.date for c in self.last_events if c.det.date is not None]
-        context = previous[-1] if previous else self.last_date
-        resolved = relative_date(sent.text, context, self.ref_day)
-        if resolved is not None:
+        later_date = self.last_date is not None and self.date_seen > self.events_seen   # a newer date, no event
+        context = previous[-1] if previous and not later_date else self.last_date
+        own = relative_date(sent.text, None, self.ref_day)   # "on Tuesday" in a news story: its own date
+        # "Two days later" counts from the previous sentence's own (leading) date, not from an event it recalls
+        anchor = self.lead_date if self.lead_seen == self.seen - 1 and self.lead_date is not None else context
+        resolved = relative_date(sent.text, anchor, self.ref_day)
+        if own is not None and resolved == own:
+            det.date, det.date_source = own, "sentence"
+        elif resolved is not None:
             det.date, det.date_source = resolved, "context"
-        elif context is not None:
-            det.date, det.date_source = carry_over(context), "context"
+        elif context is not None:   # a news story's next sentence stays on its day; a report's, in its month
+            det.date, det.date_source = (context if self.news else carry_over(context)), "context"
         elif self.year is not None:
             det.date, det.date_source = DateSpan(0, 0, date(self.year, 1, 1), date(self.year, 12, 31), "year"), \
                 "coverage"
 
     def see_dates(self, sent: Sentence) -> None:
         dates = [d for d in find_dates(sent.text, self.year) if not d.bounded]
-        if dates:
-            self.last_date = dates[-1]
+        weekday = relative_date(sent.text, None, self.ref_day) if not dates and self.ref_day else None
+        if dates or weekday:   # "Thousands gathered on Monday evening."; a leading date is the sentence's own
+            lead = _LEADING_DATE.match(sent.text)
+            own = dates[0] if dates and lead and dates[0].start <= lead.end() else (dates[-1] if dates else weekday)
+            self.last_date, self.date_seen = own, self.seen
+            if dates and lead and dates[0].start <= lead.end():
+                self.lead_date, self.lead_seen = dates[0], self.seen
 
 
 def _detections(sentences: list[Sentence], year: int | None) -> dict[int, list[Detection]]:
@@ -99,13 +118,19 @@ def _detections(sentences: list[Sentence], year: int | None) -> dict[int, list[D
     for i, sent in enumerate(sentences):
         if sent.paragraph != paragraph:
             paragraph, context_year = sent.paragraph, year
-        if is_candidate(sent.text) and not sent.heading:
+        if is_candidate(sent.text) and not sent.heading and not _is_fragment(sent.text):
             dets = detect(sent.text, year, context_year)
             if dets:
                 found[i] = dets
         named = [d.date_start.year for d in find_dates(sent.text, None) if d.precision == "year"]
         context_year = named[-1] if named else context_year
     return found
+
+
+def _is_fragment(text: str) -> bool:
+    """A label of four words or fewer without a number ('Spontaneous and counter-demonstrations.'): a run-in
+    heading or a list entry, not a statement that something happened."""
+    return len(text.split()) <= 4 and not re.search(r"\d", text)
 
 
 def _same_event_twin(ctx: _Context, det: Detection, index: int, sent: Sentence) -> Candidate | None:
@@ -140,7 +165,7 @@ def _candidates(sentences: list[Sentence], year: int | None, ref_day: date | Non
             det.backgrounded = det.backgrounded or all(is_backgrounded(ents, t.start, t.end) for t in det.triggers)
             if det.date is not None and det.date_source != "segment" and is_dateline(sent.text, det.date):
                 on_weekday = relative_date(sent.text, None, det.date.date_start)   # "on Thursday"
-                det.date = on_weekday or det.date
+                det.date = on_weekday   # the dateline dates the story, not its event: without a weekday, context
             if det.date is None:
                 twin = _same_event_twin(ctx, det, i, sent)
                 if twin is not None:   # two sentences, one event: the quote grows
@@ -157,7 +182,7 @@ def _candidates(sentences: list[Sentence], year: int | None, ref_day: date | Non
         ctx.see_dates(sent)
         ctx.last_names = names
         if this:
-            ctx.last_events = this
+            ctx.last_events, ctx.events_seen = this, ctx.seen
             out.extend(this)
     attach_casualties(sentences, out)
     return out
@@ -180,7 +205,7 @@ def extract_report(doc: ReportDoc, year: int | None = None, country: str | None 
     ref_day = reference_day(clean, doc.meta)
     not_names = own_names | set(re.findall(r"\b[a-z][a-z’'-]{3,}\b", clean))   # words also written in lower case
     news = dateline_year(clean) is not None
-    cands = [c for c in dedupe(_candidates(sentences, cov_year, ref_day, home, own_names, not_names, news))
+    cands = [c for c in dedupe(_candidates(sentences, cov_year, ref_day, home, own_names, not_names, news), news)
              if c.confidence >= MIN_CONFIDENCE]
     rows = []
     for c in cands:

@@ -45,10 +45,8 @@ _NOT_A_HEAD_NOUN = re.compile(r"(?:by|in|on|at|for|after|before|during|without|o
                               r"until|to|because|while|when|following|amid|near|outside|inside|the|a|an|him|her|them|"
                               r"it|us|me|his|their|its|our|without|again|briefly|overnight|here|there|earlier|later|"
                               r"last|this|that|these|those|who|which|is|was|were|are|been|being)$", re.IGNORECASE)
+_COORDINATED_NOUNS = re.compile(r"(?:[\w’'-]+\s+(?:or|and)\s+(?:other\s+)?)+$", re.IGNORECASE)
 _COORDINATED_BEFORE = re.compile(r"(?:[\w’'-]+\s+(?:or|nor)\s+(?:other\s+|any\s+)?)+$", re.IGNORECASE)
-_STATE_AGENTS = re.compile(r"\b(?:court|judge|authorities|police|president|prosecutors?|government|officials|"
-                           r"ministry|pardon|amnesty|bail|decree)\b", re.IGNORECASE)
-
 
 def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): between the nearest clause breaks on either side."""
@@ -97,9 +95,9 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
         return "infinitive"
     if trig.word.lower().endswith("held") and (
             cues("held_things").search(_words_before(text, trig.start, 4, c_start))
-            or cues("held_things").search(_words_before(_without_relatives(text[:trig.start]), 10**6, 4))):
+            or cues("held_things").search(" ".join(_without_relatives(text[:trig.start]).split()[-4:]))):
         return "held_thing"
-    if trig.word.lower() in actor_nouns() and (
+    if trig.word.lower() in actor_nouns() and not _counted_subject(text, trig, c_start) and (
             cues("actor_noun_before").search(_words_before(text, trig.start, 2, c_start))
             or cues("actor_noun_after").match(_words_after(text, trig.end, 4))):
         return "people_acted_upon"
@@ -121,8 +119,8 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     if cues("aggregate").search(clause) or cues("aggregate_trend").search(
             _words_before(text, trig.start, 6, c_start) + " "):
         return "aggregate"
-    if cues("vague_plural").search(clause) and not find_dates(clause, None):
-        return "aggregate"
+    if cues("vague_plural").search(text[c_start:trig.start]) and not find_dates(clause, None):
+        return "aggregate"   # "Several officials of the former government were prosecuted" (the trigger's subject)
     if _PERFECT_BEFORE.search(text[max(0, trig.start - 30):trig.start]) and cues("perfect_tally_after").search(
             _words_after(text, trig.end, 4)):
         return "aggregate"
@@ -150,8 +148,9 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
         return "plural_summary"
     if trig.event_type == "attack" and trig.subtype in ("armed_attack", "bombing") and _is_disaster(text):
         return "disaster_or_accident"
-    if trig.event_type == "protest" and trig.subtype == "peaceful_protest" and cues("military_subject").search(
-            _words_before(text, trig.start, 6, c_start)):
+    if trig.event_type == "protest" and trig.subtype == "peaceful_protest" and not re.match(
+            r"(?:protest|demonstration)s?$", trig.word, re.IGNORECASE) and cues("military_subject").search(
+            _words_before(text, trig.start, 6, c_start)):   # "troops marched"; "troops broke up protests" is one
         return "military_movement"
     if trig.event_type in ("protest", "attack") and not trig.word.lower().endswith("ed") and \
             cues("legal_matter_after").match(_words_after(text, trig.end, 2)):
@@ -164,6 +163,14 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     if trig.word[:1].isupper() and trig.start > 0 and not text[:trig.start].strip(" \"“‘(") == "":
         return "proper_name"
     return None
+
+
+def _counted_subject(text: str, trig: Trigger, c_start: int) -> bool:
+    """'Hundreds of protesters braved the cold': a counted people noun that opens its clause is its subject."""
+    return bool(re.match(r"\W*(?:(?:about|some|several|many|more\s+than|at\s+least|tens\s+of|hundreds\s+of|"
+                         r"thousands\s+of|dozens\s+of|scores\s+of|hundreds|thousands|dozens|scores|crowds|groups)"
+                         r"\s+)+of\s+$|\W*(?:hundreds|thousands|dozens|scores|crowds|groups|tens\s+of\s+thousands)"
+                         r"\s+of\s+$", text[c_start:trig.start], re.IGNORECASE))
 
 
 def _is_imperative(text: str, trig: Trigger) -> bool:
@@ -194,9 +201,9 @@ def _freed_by_non_state(text: str, trig: Trigger) -> bool:
     if not found:
         return False
     m = found[-1]
-    between = text[m.end():trig.start]
+    between = text[m.end():trig.start]   # the captors are the subject of the verb that frees
     return bool(re.search(r"\band\s+(?:also\s+)?$", between)) and len(between.split()) <= 14 \
-        and not _STATE_AGENTS.search(between)
+        and not re.search(r"[,;:()—–]", between)
 
 
 @lru_cache(maxsize=256)
@@ -237,6 +244,9 @@ def _is_reference(text: str, trig: Trigger, phrase_start: int) -> bool:
         return False
     determined = _DETERMINER.search(text, phrase_start, trig.start) or _TIME_POSSESSIVE.search(
         text, phrase_start, trig.start)
-    if not (determined or cues("reference").search(_words_before(text, trig.start, 4, phrase_start))):
+    chain = _COORDINATED_NOUNS.search(text, phrase_start, trig.start)   # "allegations of torture and other ..."
+    head = chain.start() if chain else trig.start
+    if not (determined or cues("reference").search(_words_before(text, trig.start, 4, phrase_start))
+            or cues("reference").search(_words_before(text, head, 4, phrase_start))):
         return False
     return not cues("occurrence_after").search(_words_after(text, trig.end, 5))

@@ -17,7 +17,8 @@ _AFTER = r"(?![^\W_])"
 _VOWELS = "aeiou"
 
 
-def _load(name: str) -> dict:
+@cache
+def _load(name: str) -> dict:   # parsed once per process (callers only read it)
     return yaml.safe_load((LEXICON_DIR / name).read_text(encoding="utf-8"))
 
 
@@ -80,6 +81,15 @@ def trigger_prefilter() -> re.Pattern:
     parts = [_phrase_pattern(e, irregular) for subtypes in spec["triggers"].values()
              for entries in subtypes.values() for e in entries]
     return re.compile(_BEFORE + "(?:" + "|".join(parts) + ")" + _AFTER, re.IGNORECASE)
+
+
+@cache
+def assembly_pattern() -> re.Pattern:
+    """An assembly verb followed, within the sentence, by a protest's purpose (triggers.yaml assembly_verbs)."""
+    spec = _load("triggers.yaml")
+    verbs = "|".join(r"\s+".join(map(re.escape, v.split())) for v in spec.get("assembly_verbs", []))
+    purposes = "|".join(spec.get("protest_purposes", []))
+    return re.compile(rf"{_BEFORE}(?P<verb>{verbs}){_AFTER}(?=[^.;:!?]{{0,120}}?\b(?:{purposes})\b)", re.IGNORECASE)
 
 
 @cache

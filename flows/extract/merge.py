@@ -101,18 +101,29 @@ def _drop_background(cands: list[Candidate]) -> list[Candidate]:
 def _drop_vague_restatements(cands: list[Candidate]) -> list[Candidate]:
     """'protests in the spring' in a summary restates the finer 'In late April and early May, protests ...'."""
     def vaguer_twin(b: Candidate) -> bool:
-        if b.det.date is None or b.det.date.precision not in ("season", "year") or b.persons:
-            return False
+        if b.det.date is None or b.det.date.precision not in ("season", "year") or (b.persons and not b.in_summary):
+            return False   # a summary names the people of the body's finer account too
         return any(c is not b and c.det.event_type == b.det.event_type and c.det.subtype == b.det.subtype
                    and _overlap(b, c) and c.det.date.precision in ("day", "week", "month") for c in cands)
     return [c for c in cands if not vaguer_twin(c)]
 
 
-def dedupe(cands: list[Candidate]) -> list[Candidate]:
-    """One mention per occurrence within a report: the most confident, most detailed statement wins."""
+def _same_story_event(a: Candidate, b: Candidate) -> bool:
+    """In a news story, a statement dated only by its context restates the story's event of that type."""
+    if a.det.event_type != b.det.event_type or "context" not in (a.det.date_source, b.det.date_source):
+        return False
+    return (a.det.event_type != "trial" or a.det.subtype == b.det.subtype) and _overlap(a, b)
+
+
+def dedupe(cands: list[Candidate], news: bool = False) -> list[Candidate]:
+    """One mention per occurrence within a report: the most confident, most detailed statement wins; in a news
+    story (`news`), a restatement dated only by its context is one too."""
     kept: list[Candidate] = []
     for cand in _drop_vague_restatements(_drop_background(cands)):
         twin = next((k for k in kept if _same_occurrence(k, cand)), None)
+        story_twin = None if twin or not news else next((k for k in kept if _same_story_event(k, cand)), None)
+        if story_twin is not None:   # a story tells its event first, then adds to it
+            continue
         if twin is None:
             kept.append(cand)
             continue

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from flows.extract.dates import find_dates
+
 # Footnote numbers: after a lowercase word or a closing quote/bracket, after sentence-final punctuation that
 # follows a word or a year, and after a comma that follows a word or a year ("requirements,42 raiding").
 _FOOTNOTES = [
@@ -23,7 +25,7 @@ _FOOTNOTES = [
 _SUPERSCRIPTS = re.compile(r"[\u00b9\u00b2\u00b3\u2070-\u2079]+")
 _BRACKET_REFS = re.compile(r"\[\d{1,3}(?:[,\u2013-]\s?\d{1,3})*\]")
 _MD_LINK = re.compile(r"\[([^\]\n]{1,300})\]\(([^)\s]{0,500})\)")
-_BULLETS = re.compile(r"(?m)^[ \t]*(?:[•▪●◦‣∙·*\-–]|\d{1,2}[.)])[ \t]+")
+_BULLETS = re.compile(r"(?m)^[ \t]*(?:[•▪●◦‣∙·*\-–]|\d{1,2}[.)]|\d{1,2}(?:\.\d{1,2})+\.?)[ \t]+")   # "2.1 " too
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "st", "no", "vs", "jan", "feb", "mar",
     "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "jr", "sr",
@@ -35,6 +37,8 @@ _SENTENCE_END = re.compile(r"[.!?]+[”’\"')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])"
 
 
 MAX_SENTENCE_CHARS = 1500
+HEADLINE_WORDS = 16
+_WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,8 @@ def is_heading(text: str) -> bool:
         return False
     if len(words) <= 8:
         return True
+    if len(words) <= HEADLINE_WORDS and not find_dates(text, None) and not _WEEKDAY.search(text):
+        return True   # a headline in sentence case: the story's own sentences report its events
     capitalised = sum(w[0].isupper() for w in words if len(w) > 3)
     return capitalised >= 0.6 * max(1, sum(len(w) > 3 for w in words))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flows.extract.lexicon import needs, trigger_patterns, trigger_prefilter
+from flows.extract.lexicon import assembly_pattern, needs, trigger_patterns, trigger_prefilter
 
 _MONTH_CONTEXT = re.compile(r"(?:\b(?:in|on|of|since|until|by|from|to|early|late|mid|last|next|this|that)\s+|-)$",
                             re.IGNORECASE)
@@ -22,7 +22,7 @@ class Trigger:
 
 def is_candidate(text: str) -> bool:
     """Cheap test: does the text hold any trigger word at all?"""
-    return trigger_prefilter().search(text) is not None
+    return trigger_prefilter().search(text) is not None or assembly_pattern().search(text) is not None
 
 
 def _is_month_march(text: str, start: int, end: int) -> bool:
@@ -43,6 +43,8 @@ def find_triggers(text: str) -> list[Trigger]:
             if event_type == "protest" and _is_month_march(text, m.start(), m.end()):
                 continue
             found.append(Trigger(m.start(), m.end(), event_type, subtype, m.group(0)))
+    for m in assembly_pattern().finditer(text):   # "gathered outside parliament to demand ..."
+        found.append(Trigger(m.start("verb"), m.end("verb"), "protest", "peaceful_protest", m.group("verb")))
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
     kept: list[Trigger] = []
     for trig in found:
