@@ -22,14 +22,13 @@ def extract(text: str, **meta):
 
 
 def test_version_is_bumped():
-    assert EXTRACTOR_VERSION == "eventflow-extract/0.2"
+    assert EXTRACTOR_VERSION == "eventflow-extract/0.3"
 
 
 @pytest.mark.parametrize("sentence", [
     # a sentence being served is a state, and so is house arrest
     "The blogger, who is serving a four-year prison sentence in Mahilyow, wrote to his family in May.",
     "Most of the accused remained in custody or under house arrest at the end of October.",
-    "The lawyer was moved to house arrest in September.",
     # a participle that describes people ("detained reporters") reports no occurrence
     "The delegation asked in April about the health of detained reporters.",
     "Diplomats met relatives of jailed opposition figures in Vilnius in March.",
@@ -72,6 +71,8 @@ def test_no_event(sentence):
      [("protest", "2021-03-01")]),
     # a court's release is one
     ("In March, the court freed two of the leaders on bail.", [("trial", "2021-03-01")]),
+    # a dated move from custody to house arrest is a release (coding decision of heldout/README.md)
+    ("The lawyer was moved to house arrest in September.", [("trial", "2021-09-01")]),
     # 'placed under house arrest' is still reported
     ("In July, a court placed the mayor of Osh under house arrest.", [("detention", "2021-07-01")]),
     # a date in a relative clause about someone else does not date the main clause

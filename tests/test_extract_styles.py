@@ -25,7 +25,7 @@ def test_annual_chapter_events_with_their_dates_and_counts():
     assert _events("annual_chapter.txt") == [
         ("protest", "peaceful_protest", date(2022, 1, 1), date(2022, 1, 31)),
         ("protest", "riot", date(2022, 1, 5), date(2022, 1, 5)),
-        ("detention", "mass_detention", date(2022, 1, 1), date(2022, 1, 31)),
+        ("detention", "mass_detention", date(2022, 1, 5), date(2022, 1, 15)),   # "in the days that followed" Jan 5
         ("trial", "conviction", date(2022, 3, 3), date(2022, 3, 3)),
         ("detention", "arrest", date(2022, 4, 1), date(2022, 4, 30)),
     ]

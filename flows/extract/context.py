@@ -16,9 +16,23 @@ REPORTED_BEFORE = re.compile(r"\b(?:said|says|told\s+\w+|reported|announced|stat
                              r"claimed|declared|disclosed|revealed)(?:\s+in\s+a\s+(?:statement|post|interview))?"
                              r"\s+(?:on\s+|late\s+|early\s+)?$", re.IGNORECASE)
 _NEXT_DAY = re.compile(r"\b(?:the\s+(?:following|next)\s+day|a\s+day\s+later|the\s+day\s+after)\b", re.IGNORECASE)
-_SAME_DAY = re.compile(r"\b(?:the\s+same\s+day|that\s+day|on\s+the\s+same\s+day)\b", re.IGNORECASE)
+_SAME_DAY = re.compile(r"\b(?:the\s+same\s+day|that\s+day|on\s+the\s+same\s+day|later\s+that\s+day|"
+                       r"(?:that|the\s+same)\s+(?:first\s+)?(?:morning|afternoon|evening|night)|overnight|"
+                       r"(?:in|by|during|throughout)\s+the\s+(?:morning|afternoon|evening|night))\b", re.IGNORECASE)
+# "in the weeks that followed", "over the following days", "months later": a period after the context date.
+_FOLLOWING = re.compile(r"\b(?:(?:in|over|during|within)\s+the\s+(?:following|next|subsequent|ensuing)\s+(?:few\s+)?"
+                        r"(days|weeks|months)|(?:in|over)\s+the\s+(days|weeks|months)\s+that\s+followed|"
+                        r"(?:a\s+few\s+|several\s+)?(weeks|months)\s+later)\b", re.IGNORECASE)
+_FOLLOWING_DAYS = {"days": 10, "weeks": 42, "months": 183}
 _DAYS_LATER = re.compile(r"\b(two|three|four|five|six|\d)\s+days\s+later\b", re.IGNORECASE)
 _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def is_anaphoric(text: str) -> bool:
+    """Does the sentence date itself by reference to a day told before ('during the night', 'the next day',
+    'in the weeks that followed')?"""
+    return bool(_SAME_DAY.search(text) or _NEXT_DAY.search(text) or _DAYS_LATER.search(text)
+                or _FOLLOWING.search(text))
 
 
 def reference_day(text: str, meta: dict | None) -> date | None:
@@ -62,6 +76,11 @@ def relative_date(text: str, context: DateSpan | None, ref_day: date | None) -> 
             return _day(context.date_start + timedelta(days=n))
         if _SAME_DAY.search(text):
             return context
+        following = _FOLLOWING.search(text)
+        if following:
+            unit = next(g for g in following.groups() if g).lower()
+            end = context.date_end + timedelta(days=_FOLLOWING_DAYS[unit])
+            return DateSpan(0, 0, context.date_start, end, "month" if unit == "months" else "week")
     weekday = next((m for m in _WEEKDAY.finditer(text)
                     if not REPORTED_BEFORE.search(text[max(0, m.start() - 40):m.start() + 3])), None)
     if weekday and ref_day is not None:

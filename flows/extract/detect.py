@@ -70,10 +70,13 @@ def _governing_date(text: str, trig: Trigger, dates: list[DateSpan],
         return None, "none"
     seg = _segment_index(segments, trig.start)
     if trig.event_type == "trial":   # "jailed on charges of fomenting unrest in 2011": 2011 dates the offence
-        dates = [d for d in dates if not (d.start > trig.end and _OFFENCE.search(text, trig.end, d.start))] or dates
+        kept = [d for d in dates if not (d.start > trig.end and _OFFENCE.search(text, trig.end, d.start))]
+        if not kept:   # only the offence is dated: a weak date ("sentenced on Thursday for torture in 2021")
+            return min(dates, key=lambda d: _gap(d, trig)), "sentence"
+        dates = kept
     own = [d for d in dates if _segment_index(segments, d.start) == seg]
     if own:
-        return min(own, key=lambda d: abs(d.start - trig.start)), "segment"
+        return min(own, key=lambda d: _gap(d, trig)), "segment"
     when = [d for d in dates if d.end <= trig.start and _WHEN_CLAUSE.match(text, d.end, trig.start)]
     if when:   # "the events of March 1, 2008, when police broke up protests": the clause happens then
         return when[-1], "segment"
@@ -83,7 +86,12 @@ def _governing_date(text: str, trig: Trigger, dates: list[DateSpan],
     outside = [d for d in dates if not _in_other_relative(text, d.start, trig)]
     if not outside:
         return None, "none"
-    return min(outside, key=lambda d: abs(d.start - trig.start)), "sentence"
+    return min(outside, key=lambda d: _gap(d, trig)), "sentence"
+
+
+def _gap(d: DateSpan, trig: Trigger) -> int:
+    """Characters between a date and a trigger ('released in 2014 after a conviction in 2011': 2011 is nearer)."""
+    return d.start - trig.end if d.start >= trig.end else max(0, trig.start - d.end)
 
 
 _WHEN_CLAUSE = re.compile(r"\s*,?\s+when\b[^;:.]*$", re.IGNORECASE)
@@ -176,7 +184,8 @@ def _violent_protests(text: str, found: list[Detection]) -> list[Detection]:
 
 _IN_WHICH = re.compile(r"\b(?:in|during)\s+which\b[^,;.]{0,40}$", re.IGNORECASE)
 # "five people were killed in riots that followed the election": the riot's toll, not a separate attack
-_IN_THE_PROTEST = re.compile(r"\s+(?:\w+\s+){0,2}(?:in|during)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:riots?|clash(?:es)?|"
+_IN_THE_PROTEST = re.compile(r"\s+(?:\w+\s+){0,2}(?:in|during|before|as|while|until)\s+(?:the\s+)?(?:[\w-]+\s+)?"
+                             r"(?:riots?|clash(?:es)?|"
                              r"protests?|unrest|demonstrations?|disturbances)\b", re.IGNORECASE)
 
 

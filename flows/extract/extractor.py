@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from flows import geo_packs
-from flows.extract.context import carry_over, is_dateline, reference_day, relative_date
+from flows.extract.context import carry_over, is_anaphoric, is_dateline, reference_day, relative_date
 from flows.extract.dates import DateSpan, dateline_year, find_dates, infer_coverage_year
 from flows.extract.detect import Detection, detect
 from flows.extract.entities import SentenceEntities, analyse, is_backgrounded
@@ -26,7 +26,7 @@ from flows.extract.triggers import is_candidate
 from flows.ingest.reports import ReportDoc, read_report
 from flows.model import EXPORT_COLUMNS, conform, with_mention_ids
 
-EXTRACTOR_VERSION = "eventflow-extract/0.2"
+EXTRACTOR_VERSION = "eventflow-extract/0.3"
 UNKNOWN_COUNTRY = "ZZ"
 GENERIC_SUBTYPES = {"peaceful_protest", "arrest", "armed_attack", "assault"}
 MIN_CONFIDENCE = 0.3   # below this a mention is background talk, not a report of an event
@@ -64,6 +64,8 @@ class _Context:
         self.news = news                                # a news item: its paragraphs continue one story
         self.paragraph = -1
         self.last_date: DateSpan | None = None          # last explicit date in the paragraph
+        self.any_date: DateSpan | None = None           # last explicit date of the report, across paragraphs
+        self.any_events: list[Candidate] = []           # events of the last sentence with events, ditto
         self.seen = self.date_seen = self.events_seen = 0   # sentences entered; when last_date and last_events were
         self.lead_date: DateSpan | None = None          # the leading date of a sentence ("On May 16, ...")
         self.lead_seen = -1
@@ -86,6 +88,9 @@ class _Context:
         previous = [c.det.date for c in self.last_events if c.det.date is not None]
         later_date = self.last_date is not None and self.date_seen > self.events_seen   # a newer date, no event
         context = previous[-1] if previous and not later_date else self.last_date
+        if context is None and is_anaphoric(sent.text):   # "66 people had been detained during the night"
+            dated = [c.det.date for c in self.any_events if c.det.date is not None]  # opens a paragraph
+            context = dated[-1] if dated and self.events_seen >= self.date_seen else self.any_date
         own = relative_date(sent.text, None, self.ref_day)   # "on Tuesday" in a news story: its own date
         # "Two days later" counts from the previous sentence's own (leading) date, not from an event it recalls
         anchor = self.lead_date if self.lead_seen == self.seen - 1 and self.lead_date is not None else context
@@ -107,6 +112,7 @@ class _Context:
             lead = _LEADING_DATE.match(sent.text)
             own = dates[0] if dates and lead and dates[0].start <= lead.end() else (dates[-1] if dates else weekday)
             self.last_date, self.date_seen = own, self.seen
+            self.any_date = own
             if dates and lead and dates[0].start <= lead.end():
                 self.lead_date, self.lead_seen = dates[0], self.seen
 
@@ -118,7 +124,8 @@ def _detections(sentences: list[Sentence], year: int | None) -> dict[int, list[D
     for i, sent in enumerate(sentences):
         if sent.paragraph != paragraph:
             paragraph, context_year = sent.paragraph, year
-        if is_candidate(sent.text) and not sent.heading and not _is_fragment(sent.text):
+        if is_candidate(sent.text) and not sent.heading and not _is_fragment(sent.text) \
+                and not _is_code_or_table(sent.text):
             dets = detect(sent.text, year, context_year)
             if dets:
                 found[i] = dets
@@ -131,6 +138,19 @@ def _is_fragment(text: str) -> bool:
     """A label of four words or fewer without a number ('Spontaneous and counter-demonstrations.'): a run-in
     heading or a list entry, not a statement that something happened."""
     return len(text.split()) <= 4 and not re.search(r"\d", text)
+
+
+_SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+_SQL = re.compile(r"\b(?:SELECT|FROM|WHERE|GROUP BY|ORDER BY|INSERT|JOIN)\b")
+
+
+def _is_code_or_table(text: str) -> bool:
+    """A table row, code, a query or a schema listing ('| detention | arrest, mass_detention |',
+    "WHERE event_type = 'detention'", '-- detentions by region'): event words there name fields and
+    kinds of events, not occurrences."""
+    return (text.count("|") >= 2 or text.count("`") >= 2 or len(_SNAKE_CASE.findall(text)) >= 2
+            or len(_SQL.findall(text)) >= 2 or text.lstrip().startswith(("-- ", "# ", "//", "$ "))
+            or bool(re.search(r"^\s*[\w-]+:\s", text, re.MULTILINE) and re.search(r"[\[\]{}=]", text)))
 
 
 def _same_event_twin(ctx: _Context, det: Detection, index: int, sent: Sentence) -> Candidate | None:
@@ -166,6 +186,10 @@ def _candidates(sentences: list[Sentence], year: int | None, ref_day: date | Non
             if det.date is not None and det.date_source != "segment" and is_dateline(sent.text, det.date):
                 on_weekday = relative_date(sent.text, None, det.date.date_start)   # "on Thursday"
                 det.date = on_weekday   # the dateline dates the story, not its event: without a weekday, context
+            if det.date is not None and det.date_source == "sentence" and ctx.ref_day is not None:
+                on_weekday = relative_date(sent.text, None, ctx.ref_day)   # "blocked the road on Tuesday,
+                if on_weekday is not None:                                  # demanding ... promised in 2019"
+                    det.date = on_weekday
             if det.date is None:
                 twin = _same_event_twin(ctx, det, i, sent)
                 if twin is not None:   # two sentences, one event: the quote grows
@@ -183,6 +207,7 @@ def _candidates(sentences: list[Sentence], year: int | None, ref_day: date | Non
         ctx.last_names = names
         if this:
             ctx.last_events, ctx.events_seen = this, ctx.seen
+            ctx.any_events = this
             out.extend(this)
     attach_casualties(sentences, out)
     return out

@@ -48,6 +48,33 @@ _NOT_A_HEAD_NOUN = re.compile(r"(?:by|in|on|at|for|after|before|during|without|o
 _COORDINATED_NOUNS = re.compile(r"(?:[\w’'-]+\s+(?:or|and)\s+(?:other\s+)?)+$", re.IGNORECASE)
 _COORDINATED_BEFORE = re.compile(r"(?:[\w’'-]+\s+(?:or|nor)\s+(?:other\s+|any\s+)?)+$", re.IGNORECASE)
 
+# "sentenced four to administrative detention", "a sentence of 15 days' detention": the penalty, not a detention.
+_PENALTY_BEFORE = re.compile(r"(?:\b(?:sentenced|sentencing|given|handed(?:\s+down)?)\b[^.;]{0,60}?\bto|"
+                             r"\bsentences?\s+of)\s+(?:[\w’'-]+\s+){0,3}$", re.IGNORECASE)
+# "Allegations of assaults ... should be investigated": the trigger is in the subject of an obligation.
+_MODAL_AFTER = re.compile(r"^(?:(?!\b(?:was|were|had|did|has|have)\b)[^;:,.])*?\b(?:should|must|ought\s+to|"
+                          r"needs?\s+to)\s+(?:be|have|not|also)\b", re.IGNORECASE)
+_APPEAL_BEFORE = re.compile(r"\b(?:quash\w*|overturn\w*|upheld|uphold\w*|annul\w*|appeal\w*|review\w*|revers\w*|"
+                            r"aside|against|confirm\w*|expunge\w*|spent|previous|prior|earlier)\b", re.IGNORECASE)
+_TRIAL_IN_PHRASE = re.compile(r"\b(?:of|on|in|at|about|during|throughout|into|for)\s+"
+                              r"(?:the|this|that|a|an|their|his|her)\s+(?:[\w’'-]+\s+)?$", re.IGNORECASE)
+_LATER_BEFORE = re.compile(r"\blater\s+(?:\w+\s+)?$", re.IGNORECASE)
+_HELD_SUBJECT = re.compile(r"\W*(?:an?|the|this|that|its|their|our)\s+(?:[\w’'-]+\s+){0,2}$", re.IGNORECASE)
+
+
+_DETERMINER_WORDS = {"the", "these", "those", "this", "its", "their", "his", "her"}
+_REPORTING_VERB = re.compile(r"\W*\w+\s+[\w’'-]+\s+(?:[\w’'-]+\s+)?(?:reported|described|recounted|recalled|alleged|"
+                             r"documented|witnessed|suffered|endured|faced|saw|heard|told\s+of|complained\s+of|"
+                             r"spoke\s+of|testified\s+to|said)\s+(?:[\w’'-]+\s+)?$", re.IGNORECASE)
+_INSTRUMENT_USE = re.compile(r"\b(?:with|using|used|uses|use|fired|firing|deployed|deploying|sprayed)\s+"
+                            r"(?:[\w’'-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def _ends_with(cue: re.Pattern, before: str) -> bool:
+    """Does a match of `cue` end right before the trigger (only spaces between)?"""
+    return any(not before[m.end():].strip() for m in cue.finditer(before))
+
+
 def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): between the nearest clause breaks on either side."""
     left = 0
@@ -71,6 +98,8 @@ def _sentence_reason(text: str) -> str | None:
     """Reasons that hold for every trigger of the sentence: a law or policy, a question or instruction."""
     if cues("law_policy").search(text):
         return "law_policy"
+    if cues("framing").search(text) and not any(d.precision == "day" for d in find_dates(text, 2000)):
+        return "framing"
     if line_cues("question_or_instruction").search(text):
         return "question_or_instruction"
     return None
@@ -83,6 +112,8 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     phrase_start = max(c_start, text.rfind(",", 0, trig.start) + 1)
     before4 = _words_before(text, trig.start, 4, phrase_start)
     before8 = _words_before(text, trig.start, 10, phrase_start)
+    if _ends_with(cues("institution_before"), text[max(0, trig.start - 80):trig.start]):
+        return "institution_name"   # "the Special Rapporteur on torture", "the Convention against Torture"
     if cues("negation").search(before4):
         return "negation"
     coordinated = _COORDINATED_BEFORE.search(text, phrase_start, trig.start)   # "not ... torture or other ill-..."
@@ -91,11 +122,27 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
     if cues("hypothetical").search(before8) or cues("hypothetical_after").search(
             _words_after(text[:c_end], trig.end, 6)):
         return "hypothetical"
+    if not find_dates(text, 2000) and _MODAL_AFTER.search(_words_after(text[:c_end], trig.end, 12)):
+        return "hypothetical"   # "Allegations of assaults and arrests should be investigated."
     if _is_infinitive(text, trig):
         return "infinitive"
+    if trig.event_type == "detention" and _PENALTY_BEFORE.search(text[max(0, trig.start - 100):trig.start]):
+        return "penalty"
+    if trig.word.lower() == "conviction" and (not find_dates(text[phrase_start:c_end], 2000) or _APPEAL_BEFORE.search(
+            _words_before(text, trig.start, 3) + " ")):
+        return "conviction_reference"   # "quash her conviction", "his conviction was upheld": not the verdict
+    if trig.word.lower().startswith("to house") and re.search(
+            r"\b(?:sentenced|sentences?|convicted|condemned|punished)\b[^.;]{0,60}$", text[:trig.start], re.IGNORECASE):
+        return "penalty"   # "sentenced to house arrest" is the sentence, not a release from custody
+    if trig.subtype == "release" and _LATER_BEFORE.search(text[max(0, trig.start - 25):trig.start]) \
+            and not find_dates(clause, 2000):
+        return "undated_later_release"   # "was later released": not coded without a date of its own
+    if trig.word.lower().endswith("held") and cues("held_in_court_after").match(_words_after(text, trig.end, 5)):
+        return "held_thing"   # "defendants were held in a metal cage": the courtroom, not custody
     if trig.word.lower().endswith("held") and (
             cues("held_things").search(_words_before(text, trig.start, 4, c_start))
-            or cues("held_things").search(" ".join(_without_relatives(text[:trig.start]).split()[-4:]))):
+            or cues("held_things").search(" ".join(_without_relatives(text[:trig.start]).split()[-4:]))
+            or _held_subject(text, c_start, trig.start)):
         return "held_thing"
     if trig.word.lower() in actor_nouns() and not _counted_subject(text, trig, c_start) and (
             cues("actor_noun_before").search(_words_before(text, trig.start, 2, c_start))
@@ -114,9 +161,9 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
         return sentence_reason
     if _is_imperative(text, trig):
         return "question_or_instruction"
-    if cues("generic").search(clause) or (_PRESENT_HABITUAL.search(clause) and not _COUNT.search(text)):
+    if _generic(text, clause) or (_PRESENT_HABITUAL.search(clause) and not _COUNT.search(text)):
         return "generic"
-    if cues("aggregate").search(clause) or cues("aggregate_trend").search(
+    if _aggregate(clause, text) or cues("aggregate_trend").search(
             _words_before(text, trig.start, 6, c_start) + " "):
         return "aggregate"
     if cues("vague_plural").search(text[c_start:trig.start]) and not find_dates(clause, None):
@@ -156,13 +203,53 @@ def reject_reason(text: str, trig: Trigger, sentence_types: set[str]) -> str | N
             cues("legal_matter_after").match(_words_after(text, trig.end, 2)):
         return "legal_matter"
     if trig.event_type == "protest" and not trig.word.lower().endswith(("ed", "ers", "ors")) and \
-            cues("protest_modifier_after").match(_words_after(text, trig.end, 2)):
+            cues("protest_modifier_after").match(_words_after(text, trig.end, 3)):
         return "modifier"
     if _is_reference(text, trig, phrase_start):
         return "reference_to_known_event"
+    if trig.word.lower().startswith("trial of") and _TRIAL_IN_PHRASE.search(
+            text, max(0, trig.start - 60), trig.start):
+        return "reference_to_known_event"   # "the monitoring of the criminal trial of 24 activists"
     if trig.word[:1].isupper() and trig.start > 0 and not text[:trig.start].strip(" \"“‘(") == "":
         return "proper_name"
     return None
+
+
+_CONTINUED = re.compile(r"continu\w*\s+to$", re.IGNORECASE)
+
+
+def _generic(text: str, clause: str) -> bool:
+    """A habit or a pattern; 'continued to chase them until the early hours of 8 March' on a given day is not
+    one (a day-precise date makes the clause an occurrence)."""
+    found = [m.group(0) for m in cues("generic").finditer(clause)]
+    if not found:
+        return False
+    if all(_CONTINUED.match(w) for w in found):
+        return not any(d.precision == "day" for d in find_dates(text, 2000))
+    return True
+
+
+_SUBSET = re.compile(r"(?:most|some) (?:were|of (?:those|them))$", re.IGNORECASE)
+
+
+def _aggregate(clause: str, text: str) -> bool:
+    """Statistics over a period; 'most were released' is one occurrence when its clause has a date
+    ('most were released on 12 May'), and so is 'detained 24 people, most of them at home' on a day or in
+    a month."""
+    found = [m.group(0) for m in cues("aggregate").finditer(clause)]
+    if not found:
+        return False
+    if all(_SUBSET.match(w) for w in found):   # any date expression, with or without its year
+        return not find_dates(clause, 2000) and not any(
+            d.precision in ("day", "week", "month") for d in find_dates(text, 2000))
+    return True
+
+
+def _held_subject(text: str, c_start: int, trig_start: int) -> bool:
+    """'A round table on torture, organised by the Ombudsman, was held': a held thing heads the clause."""
+    m = cues("held_things").search(text, c_start, trig_start)
+    return bool(m) and bool(_HELD_SUBJECT.match(text[c_start:m.start()])) \
+        and text[m.end():m.end() + 2] not in ("'s", "’s")
 
 
 def _counted_subject(text: str, trig: Trigger, c_start: int) -> bool:
@@ -242,8 +329,14 @@ def _is_reference(text: str, trig: Trigger, phrase_start: int) -> bool:
     if trig.event_type not in ("protest", "attack") or any(w.endswith(("ed", "ing")) for w in words) \
             or words[0] in ("shot", "struck", "beat", "beaten", "fired", "gunned"):
         return False
+    if trig.event_type == "attack" and _INSTRUMENT_USE.search(text, max(phrase_start, trig.start - 60), trig.start):
+        return False   # "dispersed the gathering with tear gas": the force used is the act itself
     determined = _DETERMINER.search(text, phrase_start, trig.start) or _TIME_POSSESSIVE.search(
         text, phrase_start, trig.start)
+    verb = _REPORTING_VERB.match(text, determined.start(), trig.start) if determined else None
+    if verb:   # "his relatives reported beatings": the determiner belongs to the reporter
+        determined = _DETERMINER.search(text, verb.end(0) - len(verb.group(0).split()[-1]) - 1, trig.start) \
+            if verb.group(0).split()[-1].lower() in _DETERMINER_WORDS else None
     chain = _COORDINATED_NOUNS.search(text, phrase_start, trig.start)   # "allegations of torture and other ..."
     head = chain.start() if chain else trig.start
     if not (determined or cues("reference").search(_words_before(text, trig.start, 4, phrase_start))

@@ -112,7 +112,15 @@ def _same_story_event(a: Candidate, b: Candidate) -> bool:
     """In a news story, a statement dated only by its context restates the story's event of that type."""
     if a.det.event_type != b.det.event_type or "context" not in (a.det.date_source, b.det.date_source):
         return False
-    return (a.det.event_type != "trial" or a.det.subtype == b.det.subtype) and _overlap(a, b)
+    if not ((a.det.event_type != "trial" or a.det.subtype == b.det.subtype) and _overlap(a, b)):
+        return False
+    # a day in the story's month is a later episode ("On 18 May ... During the operation, 21 were killed"),
+    # not a restatement of the month-dated lead
+    ctx, other = (a, b) if a.det.date_source == "context" else (b, a)
+    return _PRECISION_RANK.get(ctx.det.date.precision, 9) >= _PRECISION_RANK.get(other.det.date.precision, 9)
+
+
+_PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "season": 3, "year": 4}
 
 
 def dedupe(cands: list[Candidate], news: bool = False) -> list[Candidate]:
