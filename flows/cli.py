@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +13,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import load_settings
+from flows.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Protest, detention, attack and trial events from reports and datasets into DuckDB and maps.")
 # Piped output (a file, another program) gets a wide table instead of the 80 columns rich assumes.
 console = Console(width=None if sys.stdout.isatty() else 220)
+
+def _settings() -> Settings:
+    """The settings, with a one-line error for a configuration that cannot be used and a warning for unknown keys."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        console.print(f"[red]configuration error: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    if settings.extra:
+        console.print(f"[yellow]warning: unknown setting(s) ignored: {', '.join(sorted(settings.extra))}[/yellow]")
+    return settings
+
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default data/events.duckdb)")]
 
@@ -32,14 +45,18 @@ def run(
     """One run of the pipeline flow over the inbox; prints a summary. Exit 0 also when records were rejected."""
     from flows.pipeline import pipeline
 
-    s = load_settings()
+    s = _settings()
     inbox = inbox or s.inbox
     if not inbox.is_dir():
         raise typer.BadParameter(f"no inbox folder at {inbox}: create it and put reports or datasets in it",
                                  param_hint="--inbox")
-    summary = pipeline(str(inbox), str(db or s.db), str(maps or s.maps), year)
+    maps = maps or s.maps
+    problem = _unwritable(maps)
+    if problem:
+        raise typer.BadParameter(f"cannot write maps to {maps}: {problem}", param_hint="--maps")
+    summary = pipeline(str(inbox), str(db or s.db), str(maps), year)
     table = Table(title="eventflow run", show_header=False)
-    for key in ("sources_new", "sources_changed", "sources_unchanged", "mentions", "rejects",
+    for key in ("sources_new", "sources_changed", "sources_unchanged", "sources_duplicate", "mentions", "rejects",
                 "unresolved_places", "events"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files_written"]) or "none (maps unchanged)")
@@ -61,7 +78,7 @@ def extract(
     from flows.geocode import geocode_mentions
     from flows.normalize import normalize
 
-    settings = load_settings()
+    settings = _settings()
     frames, failed = [], 0
     for report in reports:
         try:
@@ -76,6 +93,24 @@ def extract(
     console.print(f"{mentions.height} events from {len(reports) - failed} report(s) written to {out}")
     if failed:
         raise typer.Exit(1)
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why maps cannot be written into folder (None when they can): checked before the run touches anything."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".eventflow-check-"):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def _iso_date(text: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a date in the form YYYY-MM-DD", param_hint=where) from exc
 
 
 @app.command()
@@ -96,9 +131,9 @@ def geocode(
     rows += [{"query": p} for p in places or []]
     if not rows:
         raise typer.BadParameter("give place names or --csv FILE")
-    default = date.fromisoformat(on) if on else None
-    dates = [date.fromisoformat(r["date"]) if r.get("date") else default for r in rows]
-    result = geocode_places([r["query"] for r in rows], dates, geo_root=load_settings().geo_root)
+    default = _iso_date(on, "--date") if on else None
+    dates = [_iso_date(r["date"], "--csv") if r.get("date") else default for r in rows]
+    result = geocode_places([r["query"] for r in rows], dates, geo_root=_settings().geo_root)
     extra = [c for c in rows[0] if c not in ("query", "date")] if csv_file else []
     out = result.drop("query", "date")
     writer = csv.writer(sys.stdout)
@@ -117,7 +152,10 @@ def export(
     from flows import store
     from flows.export import write_events
 
-    con = store.connect(db or load_settings().db)
+    path = db or _settings().db
+    if not Path(path).exists():
+        raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
+    con = store.connect(path)
     try:
         events = store.load_events(con)
     finally:
@@ -139,7 +177,7 @@ def sql(
     """Run SQL against the database and print a table (read-only unless --write)."""
     import duckdb
 
-    path = db or load_settings().db
+    path = db or _settings().db
     if not Path(path).exists():
         raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
     con = duckdb.connect(str(path), read_only=not write)
@@ -168,7 +206,13 @@ def serve() -> None:
     """Serve the scheduled deployments (blocks until stopped)."""
     from flows.deployments import serve_deployments
 
-    serve_deployments(load_settings())
+    settings = _settings()
+    try:
+        settings.inbox.mkdir(parents=True, exist_ok=True)
+        serve_deployments(settings)
+    except SettingsError as exc:
+        console.print(f"[red]configuration error: {exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -177,7 +221,12 @@ def deployments() -> None:
     from flows.deployments import deployment_specs
 
     table = Table("deployment", "flow", "schedule (cron)", "timezone", "parameters")
-    for spec in deployment_specs(load_settings()):
+    try:
+        specs = deployment_specs(_settings())
+    except SettingsError as exc:
+        console.print(f"[red]configuration error: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    for spec in specs:
         table.add_row(spec.name, spec.flow, spec.cron, spec.timezone,
                       ", ".join(f"{k}={v}" for k, v in spec.parameters.items()))
     console.print(table)

@@ -26,12 +26,23 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
 
+class SettingsError(ValueError):
+    """A configuration that cannot be used; the message says which setting and why."""
+
+
 def load_settings(config_file: Path | None = None) -> Settings:
-    """Settings from defaults, then `eventflow.yaml` (or config_file), then EVENTFLOW_<NAME> variables."""
+    """Settings from defaults, then `eventflow.yaml` (or config_file), then EVENTFLOW_<NAME> variables.
+    Keys that are not settings are kept in `extra` (the CLI warns about them)."""
     values: dict = {}
     path = config_file or Path(os.environ.get("EVENTFLOW_CONFIG", "eventflow.yaml"))
     if path.is_file():
-        values.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"{path} must be a mapping of setting names to values")
+        values.update(loaded)
     for f in fields(Settings):
         env = os.environ.get(f"EVENTFLOW_{f.name.upper()}")
         if env is not None:
@@ -49,3 +60,21 @@ def load_settings(config_file: Path | None = None) -> Settings:
             value = value.strip().lower() in {"1", "true", "yes", "on"}
         kwargs[name] = value
     return Settings(**kwargs, extra=unknown)
+
+
+def check_schedule(settings: Settings) -> None:
+    """Raise SettingsError unless schedule_cron is a valid cron string and schedule_timezone a known zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from prefect.schedules import validate_cron_string
+
+    try:
+        validate_cron_string(str(settings.schedule_cron))
+    except ValueError as exc:
+        raise SettingsError(f"schedule_cron {settings.schedule_cron!r} is not a valid cron string "
+                            "(minute hour day month weekday, e.g. '0 6 * * *')") from exc
+    try:
+        ZoneInfo(str(settings.schedule_timezone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"schedule_timezone {settings.schedule_timezone!r} is not a known time zone "
+                            "(e.g. 'UTC', 'Asia/Almaty')") from exc

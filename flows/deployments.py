@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows.config import Settings
+from flows.config import Settings, check_schedule
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,8 @@ class DeploymentSpec:
 
 
 def deployment_specs(settings: Settings) -> list[DeploymentSpec]:
-    """Every deployment `eventflow serve` serves."""
+    """Every deployment `eventflow serve` serves (SettingsError for a bad schedule)."""
+    check_schedule(settings)
     return [
         DeploymentSpec(
             name="inbox-daily",

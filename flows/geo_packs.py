@@ -5,6 +5,7 @@ Nothing outside a pack names a country; code asks this module which packs exist 
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -84,13 +85,37 @@ def pack(country: str, geo_root: Path = GEO_ROOT) -> CountryPack | None:
     return packs(geo_root).get(country.upper()) if country else None
 
 
-def infer_country(text: str, geo_root: Path = GEO_ROOT) -> str | None:
-    """The pack country a text is about: the one whose names and demonyms it uses most (None if none)."""
-    best, best_n = None, 0
-    for code, p in packs(geo_root).items():
-        words = sorted({*p.names, *p.demonyms}, key=len, reverse=True)
-        pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b"
-        n = len(re.findall(pattern, text))
-        if n > best_n:
-            best, best_n = code, n
-    return best
+# Places this large identify their country when a text never names it ("police detained 40 people in Aktobe").
+LANDMARK_POPULATION = 100_000
+
+
+def _alternation(words: set[str]) -> re.Pattern:
+    ordered = sorted((w for w in words if w), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in ordered) + r")\b")
+
+
+@cache
+def _country_words(geo_root: Path, code: str) -> tuple[re.Pattern, re.Pattern]:
+    """(names and demonyms of the country, its regions and large places) as whole-word patterns."""
+    p = packs(geo_root)[code]
+    landmarks: set[str] = set()
+    with p.admin1_lookup.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            landmarks.add(re.sub(r"\s+(?:Region|region)$", "", row.get("name_en") or ""))
+    with p.places.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if int(float(row.get("population") or 0)) >= LANDMARK_POPULATION:
+                landmarks.add(row.get("name") or "")
+    return _alternation({*p.names, *p.demonyms}), _alternation(landmarks)
+
+
+def infer_country(text: str, geo_root: Path = GEO_ROOT, landmarks: bool = True) -> str | None:
+    """The pack country a text is about: the one whose names and demonyms it uses most; when it names none
+    (and `landmarks`), the one whose regions and large places it names most. None if nothing matches."""
+    codes = list(packs(geo_root))
+    for kind in (0, 1) if landmarks else (0,):
+        counts = {code: len(_country_words(geo_root, code)[kind].findall(text)) for code in codes}
+        best = max(codes, key=counts.__getitem__, default=None)
+        if best is not None and counts[best] > 0:
+            return best
+    return None

@@ -93,21 +93,24 @@ def stable_id(*parts: object, prefix: str = "") -> str:
 
 
 def with_mention_ids(df: pl.DataFrame) -> pl.DataFrame:
-    """Fill missing mention_id values, vectorised (DuckDB md5), from the fields that locate a mention:
-    source name and hash, row number or character span, type, subtype, start date and the linked mention
-    (so the same file under two names gives two sets of ids, not a key clash)."""
+    """Fill missing mention_id values, vectorised (DuckDB md5), so that an id survives an edit elsewhere in its
+    source (analyst overrides are keyed by it): a dataset row is keyed by the dataset's own event id (else its
+    row number), a report mention by the text of its sentence; the source name, type, subtype and linked
+    mention tell apart the events of one row or sentence, and identical keys are numbered in document order."""
     if df.is_empty():
         return df
-    keys = df.select(
-        pl.concat_str(
-            [
-                pl.col(c).cast(pl.Utf8).fill_null("")
-                for c in ("source", "source_sha256", "row_number", "char_start", "char_end", "event_type",
-                          "subtype", "date_start", "linked_mention_id")
-            ],
-            separator="|",
-        ).alias("_key")
+    basis = pl.coalesce(
+        pl.col("source_event_id"),
+        pl.when(pl.col("source_kind") == "report").then(pl.col("quote").str.replace_all(r"\s+", " ")),
+        pl.col("row_number").cast(pl.Utf8),
+        pl.col("char_start").cast(pl.Utf8),
     )
+    parts = (pl.col("source"), basis, pl.col("event_type"), pl.col("subtype"), pl.col("linked_mention_id"))
+    key = pl.concat_str([e.cast(pl.Utf8).fill_null("") for e in parts], separator="|")
+    keys = df.select(key.alias("_key"), pl.col("char_start"), pl.col("row_number")).with_row_index("_i")
+    ordinal = keys.sort("char_start", "row_number", "_i", nulls_last=True).select(
+        "_i", pl.int_range(pl.len()).over("_key").alias("_n"), "_key").sort("_i")
+    keys = ordinal.select(pl.format("{}|{}", "_key", "_n").alias("_key"))
     con = duckdb.connect()
     con.register("mention_keys", keys)
     ids = con.execute("SELECT 'm_' || substr(md5(_key), 1, 16) AS id FROM mention_keys").pl()["id"]

@@ -20,6 +20,7 @@ class RunSummary:
     sources_new: int = 0
     sources_changed: int = 0
     sources_unchanged: int = 0
+    sources_duplicate: int = 0
     mentions: int = 0
     rejects: int = 0
     unresolved_places: int = 0
@@ -51,18 +52,19 @@ def pipeline(inbox: str = "data/inbox", db: str = "data/events.duckdb", maps: st
     settings = load_settings()
     inbox_p, db_p, maps_p = Path(inbox), Path(db), Path(maps)
     plan = ingest(inbox_p, db_p)
-    summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged))
+    summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.duplicates))
     batches = [normalize(extract_or_map(f, year)) for f in plan.to_process]
+    batches += [stages.duplicate_batch(f, original) for f, original in plan.duplicates.items()]
     if batches:
         batches = geocode(batches, settings.geo_root)
         store_sources(db_p, batches)
         for key, value in stages.batch_summary(batches).items():
             setattr(summary, key, value)
     store_reference(db_p, settings.geo_root)
-    summary.events = dedupe(db_p)
+    summary.events, dedupe_notes = dedupe(db_p)
     published = publish(db_p, maps_p, settings)
     summary.files_written = [str(p) for p in published.written]
     summary.files_unchanged = [str(p) for p in published.unchanged]
-    summary.notes = list(published.notes)
+    summary.notes = [*dedupe_notes, *published.notes]
     get_run_logger().info("run summary: %s", summary.as_dict())
     return summary.as_dict()

@@ -24,6 +24,7 @@ class IngestPlan:
     new: list[InboxFile]
     changed: list[InboxFile]
     unchanged: list[InboxFile]
+    duplicates: dict[InboxFile, str] = field(default_factory=dict)   # file: the source with the same content
 
     @property
     def to_process(self) -> list[InboxFile]:
@@ -49,6 +50,14 @@ def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
     finally:
         con.close()
     return IngestPlan(*split_by_state(files, known))
+
+
+def duplicate_batch(f: InboxFile, original: str) -> SourceBatch:
+    """A file whose content is already stored under another name: recorded, rejected once, not read again."""
+    record = store.SourceRecord(path=f.relpath, sha256=f.sha256, format="duplicate", size_bytes=f.size_bytes,
+                                records_total=1, records_rejected=1)
+    return SourceBatch(f, record, rejects=_file_reject(
+        f, "duplicate_file", f"same content as {original}, which is already ingested; not read again"))
 
 
 def _file_reject(f: InboxFile, reason: str, detail: str, stage: str = "ingest") -> pl.DataFrame:
@@ -100,7 +109,7 @@ def normalize_batch(batch: SourceBatch) -> SourceBatch:
 def _account(batch: SourceBatch) -> None:
     """records_total = records_loaded + records_rejected, for datasets (rows) and reports (mentions)."""
     rec, m, r = batch.record, batch.mentions, batch.rejects
-    if rec.format in {"txt", "md", "html", "pdf", "unknown"}:
+    if rec.format in {"txt", "md", "html", "pdf", "unknown", "duplicate"}:
         rec.records_loaded = m.height
         rec.records_rejected = r.height
         rec.records_total = rec.records_loaded + rec.records_rejected
@@ -155,17 +164,33 @@ def store_reference(db: Path, geo_root: Path) -> None:
         con.close()
 
 
-def dedupe_all(db: Path) -> int:
-    """Rebuild events from every stored mention, with the analyst's overrides applied. Returns the event count."""
+def dedupe_all(db: Path) -> tuple[int, list[str]]:
+    """Rebuild events from every stored mention, with the analyst's overrides applied.
+    Returns the event count and notes on overrides that could not be applied."""
     from flows.dedupe import build_events
 
     con = store.connect(db)
     try:
-        events, links = build_events(store.load_mentions(con), store.load_overrides(con))
+        mentions, overrides = store.load_mentions(con), store.load_overrides(con)
+        events, links = build_events(mentions, overrides)
         store.replace_events(con, events, links)
-        return events.height
+        return events.height, override_notes(mentions, overrides)
     finally:
         con.close()
+
+
+def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]:
+    """Overrides that did nothing this run: their mention is gone (its source changed or was withdrawn), or
+    they cannot be applied as written. Said in the run summary, never silently skipped."""
+    from flows.overrides import invalid_overrides
+
+    notes = []
+    orphans = overrides.join(mentions.select("mention_id"), on="mention_id", how="anti")["override_id"].to_list()
+    if orphans:
+        notes.append(f"{len(orphans)} override(s) match no mention and were not applied: {', '.join(orphans[:10])}")
+    for oid, problem in invalid_overrides(overrides).select("override_id", "problem").iter_rows():
+        notes.append(f"override {oid} was not applied: {problem}")
+    return notes
 
 
 def publish_maps(db: Path, maps_dir: Path, settings) -> PublishResult:

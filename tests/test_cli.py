@@ -122,3 +122,44 @@ def test_run_without_an_inbox_says_so(tmp_path: Path):
     result = runner.invoke(app, ["run", "--inbox", str(tmp_path / "missing"), "--db", str(tmp_path / "e.duckdb")])
     assert result.exit_code == 2
     assert "no inbox folder" in result.output
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("schedule_cron: '61 25 * * *'\n", "schedule_cron '61 25 * * *' is not a valid cron string"),
+    ("schedule_timezone: Mars/Olympus\n", "schedule_timezone 'Mars/Olympus' is not a known time zone"),
+    ("inbox: [unclosed\n", "is not valid YAML"),
+])
+def test_a_bad_configuration_is_one_clear_error(tmp_path: Path, monkeypatch, config: str, message: str):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "eventflow.yaml").write_text(config)
+    result = runner.invoke(app, ["deployments"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_unknown_settings_are_warned_about(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "eventflow.yaml").write_text("shedule_timezone: Asia/Almaty\n")
+    result = runner.invoke(app, ["deployments"])
+    assert result.exit_code == 0
+    assert "unknown setting(s) ignored: shedule_timezone" in result.output
+
+
+def test_export_and_geocode_refuse_bad_input_with_one_line(tmp_path: Path):
+    result = runner.invoke(app, ["export", "--format", "csv", "--out", str(tmp_path / "x.csv"),
+                                 "--db", str(tmp_path / "missing.duckdb")])
+    assert result.exit_code == 2 and "no database at" in result.output
+    assert not (tmp_path / "missing.duckdb").exists()
+    result = runner.invoke(app, ["geocode", "Shymkent", "--date", "2018-13-45"])
+    assert result.exit_code == 2 and "is not a date in the form YYYY-MM-DD" in " ".join(result.output.split())
+
+
+def test_run_refuses_a_maps_path_it_cannot_write(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    blocker = tmp_path / "maps"
+    blocker.write_text("a file, not a folder")
+    result = runner.invoke(app, ["run", "--inbox", str(inbox), "--db", str(tmp_path / "e.duckdb"),
+                                 "--maps", str(blocker)])
+    assert result.exit_code == 2 and "cannot write maps to" in " ".join(result.output.split())
+    assert not (tmp_path / "e.duckdb").exists()

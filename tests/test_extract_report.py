@@ -172,3 +172,16 @@ def test_a_pronoun_carries_the_name_so_restatements_still_merge():
     df = extract_report(ReportDoc("t.txt", "", "txt", text, {"coverage_year": 2016}))
     trials = df.filter(pl.col("event_type") == "trial")
     assert trials.height == 1 and trials["char_start"][0] == text.index("In July, she")
+
+
+def test_a_report_that_never_names_its_country_is_placed_by_its_towns(tmp_path):
+    path = tmp_path / "aktobe.txt"
+    path.write_text("On 3 March 2021, police detained 40 protesters in Aktobe after a rally outside the akimat.")
+    assert set(extract_file(path)["country"]) == {"KZ"}       # a detention and the rally, both in KZ
+    other = tmp_path / "bishkek.txt"
+    other.write_text("On 3 March 2021, police in Bishkek detained 40 protesters who had come from Almaty.")
+    assert set(extract_file(other)["country"]) != {"KZ"}     # a country without a pack is named: not guessed
+    told = tmp_path / "told.txt"
+    told.write_text("On 3 March 2021, police detained 40 protesters after a rally.")
+    (tmp_path / "told.meta.yaml").write_text("country: KZ\n")
+    assert set(extract_file(told)["country"]) == {"KZ"}         # the sidecar says so

@@ -18,7 +18,7 @@ def test_discover_hashes_files_and_skips_sidecars(tmp_path: Path):
     (tmp_path / "sub" / "b.md").write_text("# Title\nText.")
     (tmp_path / ".hidden").write_text("x")
     files = discover(tmp_path)
-    assert [f.relpath for f in files] == ["a.txt", "sub/b.md"]
+    assert [f.relpath for f in files] == [f"{tmp_path.name}/a.txt", f"{tmp_path.name}/sub/b.md"]
     assert all(len(f.sha256) == 64 for f in files)
 
 
@@ -26,11 +26,13 @@ def test_split_by_state_uses_content_hash(tmp_path: Path):
     (tmp_path / "a.txt").write_text("one")
     (tmp_path / "b.txt").write_text("two")
     (tmp_path / "c.txt").write_text("three")
-    files = {f.relpath: f for f in discover(tmp_path)}
-    new, changed, unchanged = split_by_state(list(files.values()), {"b.txt": "stale", "c.txt": files["c.txt"].sha256})
-    assert [f.relpath for f in new] == ["a.txt"]
-    assert [f.relpath for f in changed] == ["b.txt"]
-    assert [f.relpath for f in unchanged] == ["c.txt"]
+    files = {f.relpath.split("/", 1)[1]: f for f in discover(tmp_path)}
+    known = {files["b.txt"].relpath: "stale", files["c.txt"].relpath: files["c.txt"].sha256}
+    new, changed, unchanged, duplicates = split_by_state(list(files.values()), known)
+    assert [f.relpath for f in new] == [files["a.txt"].relpath]
+    assert [f.relpath for f in changed] == [files["b.txt"].relpath]
+    assert [f.relpath for f in unchanged] == [files["c.txt"].relpath]
+    assert duplicates == {}
 
 
 def test_text_report_keeps_text_verbatim_and_reads_sidecar(tmp_path: Path):
@@ -67,7 +69,7 @@ def test_html_report_drops_scripts_and_keeps_paragraphs(tmp_path: Path):
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("bad.txt", b"\xff\xfe\xfaabc not utf-8", "bad_encoding"),
+        ("bad.txt", b"\xfa\xfb\xfcabc not utf-8", "bad_encoding"),
         ("empty.md", b"   \n", "empty_text"),
         ("binary.txt", b"\x00\x01\x02" * 100, "binary_file"),
         ("scan.pdf", b"%PDF-1.4 not really a pdf", "unreadable_pdf"),
@@ -93,3 +95,36 @@ def test_pdf_without_text_layer_is_rejected_as_a_scan(tmp_path: Path):
     with pytest.raises(UnreadableSource) as err:
         read_report(path)
     assert err.value.reason == "no_text_layer"
+
+
+def test_sources_are_named_by_inbox_and_sidecars_are_part_of_the_content(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    (inbox / ".git").mkdir(parents=True)
+    (inbox / ".git" / "config").write_text("[core]")
+    (inbox / "r.txt").write_text("In May, police detained five activists.")
+    before = discover(inbox)
+    assert [f.relpath for f in before] == ["inbox/r.txt"]          # hidden folders are not sources
+    (inbox / "r.meta.yaml").write_text("coverage_year: 2020\n")
+    after = discover(inbox)
+    assert after[0].sha256 != before[0].sha256                      # a new or edited sidecar changes the source
+
+
+def test_the_same_content_under_two_names_is_one_source(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (inbox / name).write_text("same words" if name != "c.txt" else "other words")
+    files = {f.relpath: f for f in discover(inbox)}
+    new, changed, unchanged, duplicates = split_by_state(list(files.values()), {})
+    assert [f.relpath for f in new] == ["inbox/a.txt", "inbox/c.txt"]
+    assert {f.relpath: o for f, o in duplicates.items()} == {"inbox/b.txt": "inbox/a.txt"}
+    # a file whose content is stored under another name is a duplicate of that one
+    stored = {"old/x.txt": files["inbox/a.txt"].sha256}
+    new, changed, unchanged, duplicates = split_by_state([files["inbox/a.txt"]], stored)
+    assert (new, {f.relpath: o for f, o in duplicates.items()}) == ([], {"inbox/a.txt": "old/x.txt"})
+
+
+def test_utf16_reports_with_a_byte_order_mark_are_read(tmp_path: Path):
+    path = tmp_path / "r.txt"
+    path.write_bytes("In May, police detained five activists in Oral.".encode("utf-16"))
+    assert read_report(path).text == "In May, police detained five activists in Oral."

@@ -59,3 +59,39 @@ def test_normalize_is_deterministic():
     first, _ = normalize(df)
     second, _ = normalize(df)
     assert first["mention_id"].to_list() == second["mention_id"].to_list()
+
+
+def test_mention_ids_survive_edits_elsewhere_in_the_source():
+    """Overrides are keyed by mention_id: a re-exported dataset or an edited report keeps the ids of the rows and
+    sentences that did not change."""
+    from flows.model import with_mention_ids
+
+    rows = [dict(source="acled.csv", source_sha256="v1", source_kind="acled", source_event_id=f"KAZ{i}",
+                 row_number=i, event_type="protest", subtype="peaceful_protest") for i in (1, 2, 3)]
+    first = with_mention_ids(pl.DataFrame(rows).with_columns(pl.lit(None, pl.Utf8).alias("mention_id"),
+                                                             pl.lit(None, pl.Utf8).alias("quote"),
+                                                             pl.lit(None, pl.Int64).alias("char_start"),
+                                                             pl.lit(None, pl.Utf8).alias("linked_mention_id")))
+    edited = first.filter(pl.col("source_event_id") != "KAZ1").with_columns(
+        pl.col("row_number") - 1, pl.lit("v2").alias("source_sha256"), pl.lit(None, pl.Utf8).alias("mention_id"))
+    again = with_mention_ids(edited)
+    assert again["mention_id"].to_list() == first["mention_id"].to_list()[1:]
+
+
+def test_report_mention_ids_follow_the_sentence_and_number_repeats():
+    from flows.model import with_mention_ids
+
+    def frame(offset: int) -> pl.DataFrame:
+        quotes = ["Police detained five activists in May.", "Police detained five activists in May.",
+                  "A court jailed him in June."]
+        return pl.DataFrame([dict(mention_id=None, source="r.txt", source_kind="report", source_event_id=None,
+                                  row_number=None, quote=q, char_start=offset + 100 * i, event_type=t,
+                                  subtype=st, linked_mention_id=None)
+                             for i, (q, t, st) in enumerate(zip(quotes, ["detention", "detention", "trial"],
+                                                                ["arrest", "arrest", "conviction"], strict=True))],
+                            schema_overrides={"mention_id": pl.Utf8, "source_event_id": pl.Utf8,
+                                              "row_number": pl.Int64, "linked_mention_id": pl.Utf8})
+
+    before, after = with_mention_ids(frame(0)), with_mention_ids(frame(250))   # text inserted before them
+    assert before["mention_id"].to_list() == after["mention_id"].to_list()
+    assert before["mention_id"].n_unique() == 3                                  # the repeat gets its own id

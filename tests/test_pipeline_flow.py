@@ -14,9 +14,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def mixed_inbox(inbox: Path) -> Path:
     """The sample report, an unreadable file, a scanned-looking PDF and a file of unknown format."""
-    (inbox / "broken.txt").write_bytes(b"\xff\xfe\xfa not utf-8 at all")
+    (inbox / "broken.txt").write_bytes(b"\xfa\xfb\xfc not utf-8 at all")
     (inbox / "scan.pdf").write_bytes(b"%PDF-1.4 truncated")
     (inbox / "notes.docx").write_bytes(b"PK\x03\x04 zip")
+    shutil.copy(inbox / "freedomhouse-nit2017-kazakhstan.txt", inbox / "zz-copy.txt")   # one report, two names
     for extra in sorted((FIXTURES / "inbox").glob("*")) if (FIXTURES / "inbox").is_dir() else []:
         shutil.copy(extra, inbox / extra.name)
     return inbox
@@ -28,7 +29,7 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     db, maps = tmp_path / "events.duckdb", tmp_path / "maps"
     first = pipeline(str(mixed_inbox), str(db), str(maps))
     n_files = len([p for p in mixed_inbox.iterdir()])
-    assert first["sources_new"] == n_files
+    assert first["sources_new"] == n_files - 1
     assert first["events"] > 10
     assert (maps / "index.html").is_file() and (maps / "timeline.html").is_file()
 
@@ -42,7 +43,10 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     assert report_events > 10 and bad_quotes == 0
     # the files that could not be read are in rejects with their reasons, and the run went on
     reasons = dict(con.execute("SELECT source, reason FROM rejects WHERE locator = 'file'").fetchall())
-    assert reasons == {"broken.txt": "bad_encoding", "scan.pdf": "unreadable_pdf", "notes.docx": "unknown_format"}
+    assert reasons == {"inbox/broken.txt": "bad_encoding", "inbox/scan.pdf": "unreadable_pdf",
+                       "inbox/notes.docx": "unknown_format", "inbox/zz-copy.txt": "duplicate_file"}
+    assert first["sources_duplicate"] == 1
+    assert con.execute("SELECT count(*) FROM mentions WHERE source = 'inbox/zz-copy.txt'").fetchone()[0] == 0
     # every event has its regions filled where it has a place
     unfilled = con.execute("SELECT count(*) FROM events WHERE geo_precision IS NULL").fetchone()[0]
     assert unfilled == 0

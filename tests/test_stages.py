@@ -14,16 +14,17 @@ from flows.rejects import reject_frame
 
 def _file(tmp_path: Path, name: str, content: bytes):
     (tmp_path / name).write_bytes(content)
-    return next(f for f in discover(tmp_path) if f.relpath == name)
+    return next(f for f in discover(tmp_path) if f.relpath == f"{tmp_path.name}/{name}")
 
 
 def test_unreadable_files_become_rejects_not_errors(tmp_path: Path):
-    cases = {"bad.txt": (b"\xff\xfe\xfa", "bad_encoding"), "x.docx": (b"PK\x03\x04", "unknown_format"),
+    cases = {"bad.txt": (b"\xfa\xfb\xfc", "bad_encoding"), "x.docx": (b"PK\x03\x04", "unknown_format"),
              "scan.pdf": (b"%PDF-1.4", "unreadable_pdf")}
     for name, (content, reason) in cases.items():
         batch = stages.normalize_batch(stages.extract_or_map(_file(tmp_path, name, content)))
         assert batch.mentions.height == 0
-        assert batch.rejects.select("source", "locator", "stage", "reason").row(0) == (name, "file", "ingest", reason)
+        expected = (f"{tmp_path.name}/{name}", "file", "ingest", reason)
+        assert batch.rejects.select("source", "locator", "stage", "reason").row(0) == expected
         assert batch.record.records_total == batch.record.records_rejected == 1
 
 
@@ -51,3 +52,14 @@ def test_dataset_accounting_adds_a_reject_for_rows_a_reader_lost(tmp_path: Path)
     assert (batch.record.records_loaded, batch.record.records_rejected) == (1, 3)
     lost = batch.rejects.filter(pl.col("reason") == "no_event")["locator"].to_list()
     assert lost == ["row:3", "row:4"]
+
+
+def test_overrides_that_do_nothing_are_reported():
+    mentions = pl.DataFrame({"mention_id": ["m_1", "m_2"]})
+    overrides = pl.DataFrame({"override_id": ["o_gone", "o_bad", "o_ok"], "mention_id": ["m_9", "m_1", "m_2"],
+                              "action": ["drop", "set", "drop"], "field": [None, "no_such_column", None],
+                              "value": [None, "x", None], "note": [None] * 3, "created_by": [None] * 3,
+                              "created_at": [None] * 3})
+    notes = stages.override_notes(mentions, overrides)
+    assert notes[0] == "1 override(s) match no mention and were not applied: o_gone"
+    assert len(notes) == 2 and notes[1].startswith("override o_bad was not applied:")

@@ -52,6 +52,11 @@ def read_sidecar_meta(path: Path) -> dict:
 def _decode(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16 with its byte-order mark (Windows "Unicode")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableSource("bad_encoding", f"not valid UTF-16 at byte {exc.start}") from exc
     if b"\x00" in raw[:4096]:
         raise UnreadableSource("binary_file", "the file holds binary data, not text")
     try:
