@@ -3,7 +3,7 @@ folded names that point at them. Built once per pack and cached."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from flows.geocode.names import PlaceWords, fold_expr, fold_text, parse_expr, sk
 # Points are given to 5 decimals (about 1 m), like the pack's GeoJSON.
 COORD_DECIMALS = 5
 FEATURE_RANK = {"PPLC": 0, "PPLA": 1, "PPLA2": 2, "PPLA3": 3, "PPLA4": 4, "PPL": 5}
+DATED_SCHEMA = {"skel": pl.Utf8, "cand_id": pl.Utf8, "year_from": pl.Int32, "year_to": pl.Int32}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Gazetteer:
     country_names: tuple[str, ...]
     foreign_cues: tuple[str, ...]
     code_columns: tuple[str, ...]
+    # Names a candidate bore only for some years (pack `historical_names`): skel, cand_id, year_from, year_to.
+    dated_names: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DATED_SCHEMA))
 
 
 def pack_extras(p: CountryPack) -> dict:
@@ -128,6 +131,20 @@ def _region_candidates(p: CountryPack) -> tuple[pl.DataFrame, pl.DataFrame]:
     return cands, pl.DataFrame(name_rows)
 
 
+def _dated_names(entries: list[dict], words: PlaceWords, variants: list[tuple[str, str]]) -> pl.DataFrame:
+    """pack.yaml `historical_names` as (skel, cand_id, year_from, year_to): each name of an entry points at its
+    places (geonameid) and regions (unit code) only within its years (inclusive; null = open)."""
+    rows = []
+    for entry in entries or []:
+        years = list(entry.get("years") or [None, None])
+        cands = [f"p:{i}" for i in entry.get("places") or []] + [f"r:{c}" for c in entry.get("regions") or []]
+        rows += [(name, cand, years[0], years[1]) for name in entry.get("names") or [] for cand in cands]
+    raw = pl.DataFrame(rows, schema={"raw": pl.Utf8, "cand_id": pl.Utf8, "year_from": pl.Int32,
+                                     "year_to": pl.Int32}, orient="row")
+    key = parse_expr(fold_expr(pl.col("raw")), words)["key"]
+    return raw.select(skeleton_expr(key, variants).alias("skel"), "cand_id", "year_from", "year_to").unique()
+
+
 @cache
 def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
     """Candidates and folded names of one country pack (cached per process)."""
@@ -166,7 +183,8 @@ def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
     )
     return Gazetteer(country=p.country, pack=p, candidates=candidates, names=names, words=words,
                      variants=variants, country_names=country_names,
-                     foreign_cues=tuple(extras.get("foreign_cues", ())), code_columns=code_columns)
+                     foreign_cues=tuple(extras.get("foreign_cues", ())), code_columns=code_columns,
+                     dated_names=_dated_names(extras.get("historical_names", []), words, variants))
 
 
 def regions_frame(geo_root: Path = GEO_ROOT) -> pl.DataFrame:

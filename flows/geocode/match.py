@@ -113,26 +113,42 @@ def _default_rank() -> pl.Expr:
     )
 
 
+def with_year_rank(hits: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
+    """Hits (key, cand_id, _year) with `_r_year`: 1 where the name pointed at the candidate only in other years
+    (pack `historical_names`), else 0. Such a candidate loses to any other, but is kept when it is the only
+    one (an old name that nothing else bears still finds its place)."""
+    if g.dated_names.is_empty() or "_year" not in hits.columns:
+        return hits.with_columns(pl.lit(0).alias("_r_year"))
+    year, lo, hi = pl.col("_year"), pl.col("year_from"), pl.col("year_to")
+    outside = year.is_not_null() & ((lo.is_not_null() & (year < lo)) | (hi.is_not_null() & (year > hi)))
+    return (hits.with_columns(skeleton_expr(pl.col("key"), g.variants).alias("_skel"))
+            .join(g.dated_names.rename({"skel": "_skel"}), on=["_skel", "cand_id"], how="left", maintain_order="left")
+            .with_columns(pl.when(outside).then(1).otherwise(0).alias("_r_year"))
+            .drop("_skel", "year_from", "year_to"))
+
+
 def rank_requests(requests: pl.DataFrame, hits: pl.DataFrame, g: Gazetteer, kinds: list[str] | None = None
                   ) -> pl.DataFrame:
-    """The best candidate of each request (columns key, hint, ctx): hint first, then the context region,
-    then the default kind order, population, feature class. Returns the request columns, cand_id, method."""
-    req = requests.select("key", "hint", "ctx").unique()
+    """The best candidate of each request (columns key, hint, ctx, and _year when given): the hint first, then
+    a name valid in the request's year (pack `historical_names`), then the context region, then the default
+    kind order, population, feature class. Returns the request columns, cand_id, method."""
+    group = ["key", "hint", "ctx", *(["_year"] if "_year" in requests.columns else [])]
+    req = requests.select(group).unique()
     cand = g.candidates if kinds is None else g.candidates.filter(pl.col("kind").is_in(kinds))
     in_ctx = pl.any_horizontal([pl.col(c) == pl.col("ctx") for c in g.code_columns]).fill_null(False)
     return (
-        req.join(hits, on="key")
+        with_year_rank(req.join(hits, on="key"), g)
         .join(cand, on="cand_id")
         .with_columns(
             _hint_rank(pl.col("hint")).alias("_r_hint"),
             pl.when(pl.col("ctx").is_null() | in_ctx).then(0).otherwise(1).alias("_r_ctx"),
             _default_rank().alias("_r_kind"),
         )
-        .sort(["_r_hint", "_r_ctx", "_r_kind", "population", "feature_rank", "cand_id"],
-              descending=[False, False, False, True, False, False])
-        .group_by(["key", "hint", "ctx"], maintain_order=True)
+        .sort(["_r_hint", "_r_year", "_r_ctx", "_r_kind", "population", "feature_rank", "cand_id"],
+              descending=[False, False, False, False, True, False, False])
+        .group_by(group, maintain_order=True)
         .first()
-        .select("key", "hint", "ctx", "cand_id", "method")
+        .select(*group, "cand_id", "method")
     )
 
 

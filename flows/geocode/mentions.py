@@ -4,6 +4,7 @@ unique points, then joined back to the rows."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +14,14 @@ from flows.geo_packs import CountryPack, packs
 from flows.geocode import regions
 from flows.geocode.gazetteer import Gazetteer, load_gazetteer
 from flows.geocode.match import lookup_keys, rank_requests, region_key_codes
-from flows.geocode.names import alternation, fold_expr, mentions_any_expr, nationwide_expr, parse_expr
+from flows.geocode.names import (
+    alternation,
+    fold_expr,
+    mentions_any_expr,
+    nationwide_expr,
+    parse_expr,
+    skeleton_expr,
+)
 from flows.model import conform
 
 # Given coordinates farther than this from the place the text names are flagged (kilometres).
@@ -52,9 +60,13 @@ def geocode_mentions(mentions: pl.DataFrame, geo_root: Path = GEO_ROOT) -> pl.Da
 def _without_pack(rows: pl.DataFrame) -> pl.DataFrame:
     """No country pack: keep what the source gave; precision country unless it gave coordinates."""
     has_point = pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
+    precision = pl.coalesce(pl.col("geo_precision"),
+                            pl.when(has_point).then(pl.lit("place")).otherwise(pl.lit("country")))
+    country_only = precision == "country"   # a country centroid is not a place: no point
     return rows.with_columns(
-        pl.coalesce(pl.col("geo_precision"), pl.when(has_point).then(pl.lit("place")).otherwise(pl.lit("country")))
-        .alias("geo_precision")
+        precision.alias("geo_precision"),
+        pl.when(~country_only).then(pl.col("lat")).alias("lat"),
+        pl.when(~country_only).then(pl.col("lon")).alias("lon"),
     )
 
 
@@ -122,17 +134,19 @@ def _code_at(vintage_col: str, g: Gazetteer, prefix: str) -> pl.Expr:
 
 
 def _resolve_locations(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
-    """Unique (location_text, ctx) → cand_id and a status (resolved|country|abroad|multiple|unresolved)."""
-    pairs = rows.select(pl.col("location_text").alias("loc"), "ctx").unique().filter(pl.col("loc").is_not_null())
+    """Unique (location_text, ctx, _year) → cand_id and a status (resolved|country|abroad|multiple|unresolved)."""
+    pairs = (rows.select(pl.col("location_text").alias("loc"), "ctx", "_year").unique()
+             .filter(pl.col("loc").is_not_null()))
     if pairs.is_empty():
-        return pl.DataFrame(schema={"loc": pl.Utf8, "ctx": pl.Utf8, "cand_id": pl.Utf8, "status": pl.Utf8})
+        return pl.DataFrame(schema={"loc": pl.Utf8, "ctx": pl.Utf8, "_year": pl.Int32, "cand_id": pl.Utf8,
+                                    "status": pl.Utf8})
     segs = _segments(pairs["loc"].unique(), g)
     hits = lookup_keys(segs, g)
     requests = segs.join(pairs, on="loc")
     best = rank_requests(requests, hits, g)
     cand = g.candidates.select("cand_id", "kind", pl.col(g.code_columns[-1]).alias("_current"))
     seg_best = (
-        requests.join(best, on=["key", "hint", "ctx"], how="left", nulls_equal=True)
+        requests.join(best, on=["key", "hint", "ctx", "_year"], how="left", nulls_equal=True)
         .join(cand, on="cand_id", how="left")
         .with_columns(
             pl.when(pl.col("cand_id").is_not_null()
@@ -142,12 +156,12 @@ def _resolve_locations(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
         )
     )
     whole = seg_best.filter(pl.col("seg_no") == 0).select(
-        "loc", "ctx", pl.col("ok_cand").alias("whole_cand"), pl.col("method").alias("whole_method"),
+        "loc", "ctx", "_year", pl.col("ok_cand").alias("whole_cand"), pl.col("method").alias("whole_method"),
         pl.col("nationwide").alias("whole_nationwide"), pl.col("abroad_cue").alias("whole_abroad"))
     parts = (
         seg_best.filter(pl.col("seg_no") > 0)
-        .sort("loc", "ctx", "_prec", "seg_no", nulls_last=True)
-        .group_by("loc", "ctx", maintain_order=True)
+        .sort("loc", "ctx", "_year", "_prec", "seg_no", nulls_last=True)
+        .group_by("loc", "ctx", "_year", maintain_order=True)
         .agg(
             pl.col("ok_cand").drop_nulls().first().alias("part_cand"),
             pl.col("_current").filter(pl.col("ok_cand").is_not_null()).n_unique().alias("part_regions"),
@@ -155,7 +169,7 @@ def _resolve_locations(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
             pl.col("nationwide").any().alias("part_nationwide"),
         )
     )
-    merged = whole.join(parts, on=["loc", "ctx"], how="left", nulls_equal=True)
+    merged = whole.join(parts, on=["loc", "ctx", "_year"], how="left", nulls_equal=True)
     # A name found inside the whole string ("inner") counts only when the listed names tell nothing.
     whole_named = pl.col("whole_cand").is_not_null() & (pl.col("whole_method") != "inner")
     status = (
@@ -171,7 +185,7 @@ def _resolve_locations(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
     )
     chosen = pl.when(whole_named).then(pl.col("whole_cand")).otherwise(pl.coalesce("part_cand", "whole_cand"))
     return merged.select(
-        "loc", "ctx",
+        "loc", "ctx", "_year",
         pl.when(status == "resolved").then(chosen).alias("cand_id"),
         status.alias("status"),
     )
@@ -200,13 +214,30 @@ def _quote_context(rows: pl.DataFrame, g: Gazetteer) -> pl.Expr:
 
 
 # Rows that agree on these columns get the same answer: the geocoder works on their unique combinations.
-COMBO_COLUMNS = ["location_text", "admin1_text", "ctx_quote", "_vintage", "lat", "lon", "geo_precision",
+COMBO_COLUMNS = ["location_text", "admin1_text", "ctx_quote", "_vintage", "_year", "lat", "lon", "geo_precision",
                  "place_name", "geo_flag"]
+
+
+def _year_expr(rows: pl.DataFrame, g: Gazetteer) -> pl.Expr:
+    """The event year, only where the location text holds a name the pack dates (`historical_names`), null
+    elsewhere (so that other rows are not split by year); an undated row is read as of today."""
+    if g.dated_names.is_empty():
+        return pl.lit(None, dtype=pl.Int32)
+    locs = _parsed(rows.select(pl.col("location_text").alias("loc")).unique().drop_nulls(), "loc", g)
+    words = locs.with_columns(pl.col("key").str.split(" ").alias("_w")).explode("_w", empty_as_null=False)
+    skels = pl.concat([
+        locs.select("loc", skeleton_expr(pl.col("key"), g.variants).alias("skel")),
+        words.select("loc", skeleton_expr(pl.col("_w"), g.variants).alias("skel")),
+    ])
+    dated = skels.join(g.dated_names.select("skel").unique(), on="skel", how="semi")["loc"].unique()
+    year = pl.coalesce(pl.col("date_start").dt.year(), pl.lit(date.today().year)).cast(pl.Int32)
+    return pl.when(pl.col("location_text").is_in(dated.implode())).then(year).otherwise(pl.lit(None, dtype=pl.Int32))
 
 
 def _geocode_country(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
     """Rows of one pack country (INPUT_COLUMNS and _row) → _row and OUTPUT_COLUMNS."""
-    rows = rows.with_columns(_vintage_expr(g.pack).alias("_vintage"), _quote_context(rows, g).alias("ctx_quote"))
+    rows = rows.with_columns(_vintage_expr(g.pack).alias("_vintage"), _quote_context(rows, g).alias("ctx_quote"),
+                             _year_expr(rows, g).alias("_year"))
     combos = rows.group_by(COMBO_COLUMNS).agg(pl.col("_row").alias("_rows"))
     answers = _geocode_combos(combos, g)
     return answers.select("_rows", *OUTPUT_COLUMNS).explode("_rows", empty_as_null=False).rename({"_rows": "_row"})
@@ -218,8 +249,8 @@ def _geocode_combos(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
     rows = rows.join(a1, on="admin1_text", how="left").with_columns(
         pl.coalesce(pl.col("a1_cand").str.strip_prefix("r:"), pl.col("ctx_quote")).alias("ctx"))
     resolved = _resolve_locations(rows, g)
-    rows = rows.join(resolved, left_on=["location_text", "ctx"], right_on=["loc", "ctx"], how="left",
-                     nulls_equal=True)
+    rows = rows.join(resolved, left_on=["location_text", "ctx", "_year"], right_on=["loc", "ctx", "_year"],
+                     how="left", nulls_equal=True)
     cand_cols = ["cand_id", "kind", "name", "lat", "lon", *g.code_columns]
     cand = g.candidates.select(cand_cols).rename({c: "c_" + c for c in cand_cols if c != "cand_id"})
     a1 = g.candidates.filter(pl.col("kind") == "admin1").select(cand_cols).rename(
@@ -233,8 +264,10 @@ def _geocode_combos(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
     pick = lambda c: pl.when(use_a1).then(pl.col("a_" + c)).otherwise(pl.col("c_" + c))  # noqa: E731
     rows = rows.with_columns(*[pick(c).alias("m_" + c) for c in cand_cols if c != "cand_id"])
 
-    # Coordinates the source gave (not the point this geocoder put there on an earlier run).
+    # Coordinates the source gave (not the point this geocoder put there on an earlier run). A source that
+    # says its record is known only to the country gives no place: its point (a country centroid) is not used.
     given = (pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
+             & (pl.col("geo_precision") != "country").fill_null(True)
              & ~(((pl.col("lat") - pl.col("m_lat")).abs() < 1e-6) & ((pl.col("lon") - pl.col("m_lon")).abs() < 1e-6))
              .fill_null(False))
     rows = rows.with_columns(given.alias("_given"))

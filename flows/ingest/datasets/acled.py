@@ -10,7 +10,15 @@ import polars as pl
 from flows.ingest.datasets.common import dataset_result, ingest_checks, split_rows
 from flows.ingest.datasets.countries import country_name_to_alpha2, iso_numeric_to_alpha2
 from flows.ingest.datasets.counts import count_ranges
-from flows.ingest.datasets.fields import bad_coordinates, coordinate, joined, mapping_frame, parse_dates, text
+from flows.ingest.datasets.fields import (
+    bad_coordinates,
+    coordinate,
+    joined,
+    mapping_frame,
+    parse_dates,
+    parse_dates_either_way,
+    text,
+)
 from flows.ingest.datasets.result import DatasetResult
 from flows.ingest.datasets.spec import source_spec
 from flows.ingest.datasets.table import ROW, align_columns, read_table
@@ -21,7 +29,7 @@ FORMAT = "acled"
 
 def read_acled(path: Path, source: str, sha256: str) -> DatasetResult:
     spec = source_spec(FORMAT)
-    table = read_table(path, spec["delimiter"], has_header=True)
+    table = read_table(path, None, has_header=True)   # delimiter sniffed
     rows = align_columns(table, spec["columns"])
     rows = _derive(rows, spec)
     tp_codes = list(spec["time_precision"])
@@ -32,18 +40,20 @@ def read_acled(path: Path, source: str, sha256: str) -> DatasetResult:
          pl.format("ACLED '{}' / '{}' is not a protest, detention, attack or trial",
                    text("event_type").fill_null(""), text("sub_event_type").fill_null(""))),
         (pl.col("_date").is_null(), "bad_date", "map",
-         pl.format("event_date '{}' is not a date", text("event_date"))),
+         pl.when(pl.col("_ambiguous_date"))
+         .then(pl.format("event_date '{}' is ambiguous: day/month or month/day (ACLED writes 2022-05-01 or "
+                         "01 May 2022; a spreadsheet re-save changed it)", text("event_date")))
+         .otherwise(pl.format("event_date '{}' is not a date in ACLED's formats (2022-05-01, 01 May 2022)",
+                              text("event_date")))),
         (~text("time_precision").fill_null("").is_in(tp_codes), "bad_date", "map",
          pl.format("time_precision '{}' is not one of {}", text("time_precision").fill_null(""),
                    pl.lit("/".join(tp_codes)))),
         (bad_coordinates("latitude", "longitude"), "bad_coordinates", "map",
          pl.format("latitude/longitude '{}', '{}' out of range or not numbers",
                    text("latitude").fill_null(""), text("longitude").fill_null(""))),
-        (pl.col("_country").is_null(), "unknown_country", "map",
-         pl.format("iso '{}' / country '{}' is not an ISO 3166-1 country", text("iso").fill_null(""),
-                   text("country").fill_null(""))),
-        (fatalities.is_not_null() & fatalities.cast(pl.Int64, strict=False).is_null(), "bad_count", "map",
-         pl.format("fatalities '{}' is not a whole number", fatalities)),
+        (pl.col("_country").is_null(), "unknown_country", "map", pl.col("_country_detail")),
+        (fatalities.is_not_null() & ~(fatalities.cast(pl.Int64, strict=False) >= 0).fill_null(False),
+         "bad_count", "map", pl.format("fatalities '{}' is not a whole number of at least 0", fatalities)),
     ]
     passed, rejects = split_rows(table, rows, checks, source)
     return dataset_result(FORMAT, source, rows.height, _mentions(passed, spec, source, sha256), rejects)
@@ -52,13 +62,26 @@ def read_acled(path: Path, source: str, sha256: str) -> DatasetResult:
 def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:
     """Columns the checks and the mentions need: type, date, country."""
     types = mapping_frame(typology()["acled"], ["_et", "_set"])
+    slash = parse_dates_either_way(rows["event_date"], tuple(spec["slash_date_readings"]))
     rows = rows.with_columns(
         text("event_type").alias("_et"), text("sub_event_type").alias("_set"),
-        parse_dates(rows["event_date"], spec["date_formats"]).alias("_date"),
+        pl.coalesce(parse_dates(rows["event_date"], spec["date_formats"]), slash["date"]).alias("_date"),
+        slash["ambiguous"].alias("_ambiguous_date"),
     ).join(types, on=["_et", "_set"], how="left", maintain_order="left")
     by_iso = iso_numeric_to_alpha2(rows["iso"].str.strip_chars())
     by_name = country_name_to_alpha2(rows["country"].str.strip_chars())
-    return rows.with_columns(pl.coalesce(by_iso, by_name).alias("_country"))
+    # A row whose iso code and (exactly spelled) country name are two countries was edited by hand: which
+    # country it is about is unknown, and either guess would put it on the wrong map without a word.
+    exact = country_name_to_alpha2(rows["country"].str.strip_chars(), fuzzy=False)
+    rows = rows.with_columns(by_iso.alias("_by_iso"), by_name.alias("_by_name"), exact.alias("_by_exact"))
+    conflict = (pl.col("_by_iso") != pl.col("_by_exact")).fill_null(False)
+    return rows.with_columns(
+        pl.when(~conflict).then(pl.coalesce("_by_iso", "_by_name")).alias("_country"),
+        pl.when(conflict).then(pl.format("iso '{}' ({}) and country '{}' ({}) are two countries",
+                                         text("iso"), pl.col("_by_iso"), text("country"), pl.col("_by_exact")))
+        .otherwise(pl.format("iso '{}' / country '{}' is not an ISO 3166-1 country",
+                             text("iso").fill_null(""), text("country").fill_null(""))).alias("_country_detail"),
+    )
 
 
 def _dates(spec: dict) -> list[pl.Expr]:

@@ -8,7 +8,7 @@ import polars as pl
 from flows.ingest.datasets.fields import missing_names, text
 from flows.ingest.datasets.rejects import first_reason, rejects_of
 from flows.ingest.datasets.result import DatasetResult
-from flows.ingest.datasets.table import EXTRA, RawTable
+from flows.ingest.datasets.table import EXTRA, NFIELDS, RawTable
 from flows.model import conform, with_mention_ids
 
 Check = tuple[pl.Expr, str, str, "pl.Expr | str"]
@@ -22,6 +22,8 @@ def ingest_checks(table: RawTable, spec: dict) -> list[Check]:
         (table.bad_encoding_expr(), "bad_encoding", "ingest", "the row holds bytes that are not UTF-8"),
         (pl.col(EXTRA).is_not_null(), "extra_fields", "ingest",
          f"the row has more fields than the {len(table.columns)} columns of the header"),
+        (pl.col(NFIELDS) < len(table.columns), "truncated_row", "ingest",
+         pl.format("the row ends early: {} of the {} fields", pl.col(NFIELDS), pl.lit(len(table.columns)))),
         (text(complete).is_null(), "truncated_row", "ingest",
          f"the row ends early: '{complete}', set in every complete row, is empty"),
         (missing_names(required) != "", "missing_field", "map",

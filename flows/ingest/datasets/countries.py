@@ -26,7 +26,7 @@ def _numeric(code: str) -> str | None:
     return country.alpha_2 if country else None
 
 
-def _name(name: str, extra: dict[str, str]) -> str | None:
+def _name(name: str, extra: dict[str, str], fuzzy: bool = True) -> str | None:
     name = name.strip()
     if name in extra:
         return extra[name]
@@ -34,6 +34,8 @@ def _name(name: str, extra: dict[str, str]) -> str | None:
         return pycountry.countries.lookup(name).alpha_2
     except LookupError:
         pass
+    if not fuzzy:
+        return None
     try:
         found = pycountry.countries.search_fuzzy(name)
     except LookupError:
@@ -46,10 +48,12 @@ def iso_numeric_to_alpha2(values: pl.Series) -> pl.Series:
     return _lookup(values, _numeric)
 
 
-def country_name_to_alpha2(values: pl.Series, extra: dict[str, str] | None = None) -> pl.Series:
-    """'Kazakhstan' -> 'KZ'; `extra` names first, then pycountry (exact, then an unambiguous fuzzy match)."""
+def country_name_to_alpha2(values: pl.Series, extra: dict[str, str] | None = None, fuzzy: bool = True
+                           ) -> pl.Series:
+    """'Kazakhstan' -> 'KZ'; `extra` names first, then pycountry (exact, then, with `fuzzy`, an unambiguous
+    fuzzy match)."""
     extra = extra or {}
-    return _lookup(values, lambda v: _name(v, extra))
+    return _lookup(values, lambda v: _name(v, extra, fuzzy))
 
 
 def fips_to_alpha2(values: pl.Series) -> pl.Series:

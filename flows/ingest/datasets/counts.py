@@ -23,6 +23,8 @@ _AT_LEAST = re.compile(rf"(?:at least\s+|>=\s*|{_NUM}\s*\+)(?:{_NUM})?")
 _BELOW = re.compile(rf"(?:<\s*|less than\s+|fewer than\s+|under\s+){_NUM}")
 _UP_TO = re.compile(rf"up to\s+{_NUM}")
 _ONE = re.compile(_NUM)
+# A count below zero ("-5"): no count at all, never its absolute value. Readers reject it (bad_count).
+NEGATIVE = r"^\s*[-−]\s*\d"
 
 
 def _num(digits: str | None, kilo: str | None) -> int | None:
@@ -46,7 +48,7 @@ def parse_count(text: str | None) -> CountRange:
         return None, None
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", str(text).strip().lower())
     words, unknown, approx, margin = _vocabulary()
-    if not t or t in unknown:
+    if not t or t in unknown or re.match(NEGATIVE, t):
         return None, None
     if m := _RANGE.search(t):
         g = m.groups()

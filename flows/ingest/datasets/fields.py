@@ -23,8 +23,24 @@ def parse_dates(values: pl.Series, formats: list[str]) -> pl.Series:
     return stripped.to_frame("t").join(distinct, on="t", how="left", maintain_order="left")["d"]
 
 
+def parse_dates_either_way(values: pl.Series, readings: tuple[str, str]) -> pl.DataFrame:
+    """A date written one of two ways that share a form ("%d/%m/%Y" and "%m/%d/%Y"): columns `date`, the date
+    when only one reading gives a date or both give the same one (25/05/2022, 05/25/2022, 05/05/2022), and
+    `ambiguous`, true when the readings give two different dates (01/05/2022). Once per distinct text."""
+    stripped = values.str.strip_chars()
+    first, second = (pl.col("t").str.to_date(fmt, strict=False, exact=True) for fmt in readings)
+    distinct = stripped.unique().drop_nulls().to_frame("t").with_columns(
+        pl.when(first.is_null() | (first == second)).then(second)
+        .when(second.is_null()).then(first).alias("date"),
+        (first.is_not_null() & second.is_not_null() & (first != second)).alias("ambiguous"),
+    )
+    out = stripped.to_frame("t").join(distinct, on="t", how="left", maintain_order="left")
+    return out.select("date", pl.col("ambiguous").fill_null(False))
+
+
 def coordinate(col: str) -> pl.Expr:
-    return text(col).cast(pl.Float64, strict=False)
+    """A number; a decimal comma ("43,2567", from a semicolon-separated spreadsheet export) is read as a point."""
+    return text(col).str.replace(r"^([+-]?\d+),(\d+)$", "${1}.${2}").cast(pl.Float64, strict=False)
 
 
 def bad_coordinates(lat_col: str, lon_col: str) -> pl.Expr:

@@ -23,7 +23,7 @@ def read_gdelt(path: Path, source: str, sha256: str, has_header: bool = False) -
     """has_header: a CSV export with GDELT's column names as header (BigQuery), else the raw TSV."""
     spec = source_spec(FORMAT)
     if has_header:
-        table = read_table(path, ",", has_header=True)
+        table = read_table(path, None, has_header=True)   # delimiter sniffed
     else:
         table = read_table(path, spec["delimiter"], has_header=False, names=spec["columns"], quote_char=None)
     rows = _derive(align_columns(table, spec["columns"]), spec)
@@ -75,7 +75,9 @@ def _mentions(rows: pl.DataFrame, spec: dict, source: str, sha256: str) -> pl.Da
     parts = text("ActionGeo_FullName").str.split(", ")
     geo_type = text("ActionGeo_Type")
     geo = {str(k): v for k, v in spec["geo_type"].items()}
-    is_state = geo_type.is_in(["2", "5"])
+    precision = geo_type.replace_strict(geo, default="country")
+    country_only = precision == "country"
+    is_state = precision == "admin1"
     ambiguity = _ambiguity_note(code)
     return rows.select(
         pl.lit(source).alias("source"), pl.lit(sha256).alias("source_sha256"),
@@ -88,8 +90,10 @@ def _mentions(rows: pl.DataFrame, spec: dict, source: str, sha256: str) -> pl.Da
         pl.when(geo_type == "1").then(None).otherwise(parts.list.first()).alias("location_text"),
         pl.when(is_state).then(parts.list.first())
         .when(parts.list.len() >= 3).then(parts.list.get(-2, null_on_oob=True)).alias("admin1_text"),
-        coordinate("ActionGeo_Lat").alias("lat"), coordinate("ActionGeo_Long").alias("lon"),
-        geo_type.replace_strict(geo, default="country").alias("geo_precision"),
+        # A record known only to the country carries the country's centroid: not a place, so no point.
+        pl.when(~country_only).then(coordinate("ActionGeo_Lat")).alias("lat"),
+        pl.when(~country_only).then(coordinate("ActionGeo_Long")).alias("lon"),
+        precision.alias("geo_precision"),
         pl.col("_country").alias("country"),
         text("Actor1Name").alias("actors"), text("Actor2Name").alias("targets"),
         pl.concat_str([pl.format("CAMEO {}", code), ambiguity, pl.format("GDELT place: {}", parts.list.join(", "))],

@@ -2,7 +2,7 @@
 
 Example mapping (every key but `columns.date_start`, `event_type` and `defaults.country` is optional):
 
-    delimiter: ","
+    delimiter: ","             # optional: sniffed from the header line (comma, semicolon, tab) when not given
     date_formats: ["%Y-%m-%d", "%d.%m.%Y"]
     columns:                    # mention field: column of the CSV
       source_event_id: id
@@ -32,20 +32,22 @@ Example mapping (every key but `columns.date_start`, `event_type` and `defaults.
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from pathlib import Path
 
 import polars as pl
 
 from flows.ingest.datasets.common import dataset_result, split_rows
-from flows.ingest.datasets.counts import count_ranges
+from flows.ingest.datasets.counts import NEGATIVE, count_ranges
 from flows.ingest.datasets.fields import bad_coordinates, coordinate, mapping_frame, missing_names, parse_date, text
 from flows.ingest.datasets.result import DatasetResult
 from flows.ingest.datasets.spec import load_yaml
 from flows.ingest.datasets.table import EXTRA, ROW, read_table
 from flows.ingest.errors import UnreadableSource
-from flows.model import MENTION_SCHEMA
+from flows.model import MENTION_SCHEMA, typology
 
 FORMAT = "mapped_csv"
+MAPPING_KEYS = ("delimiter", "date_formats", "columns", "event_type", "row_complete_column", "defaults")
 COUNT_FIELDS = ("participants", "detained", "fatalities", "injured")
 TEXT_FIELDS = ("source_event_id", "source_url", "location_text", "admin1_text", "place_name", "actors",
                "targets", "charges", "notes", "quote", "subtype")
@@ -71,7 +73,7 @@ def load_mapping(path: Path) -> dict:
     except Exception as exc:  # yaml errors, a list instead of a mapping
         raise UnreadableSource("bad_mapping", f"{sidecar.name}: {exc}") from exc
     columns = mapping.get("columns") or {}
-    problems = []
+    problems = [f"unknown key '{k}'{_did_you_mean(str(k), MAPPING_KEYS)}" for k in mapping if k not in MAPPING_KEYS]
     if "date_start" not in columns:
         problems.append("columns.date_start is required")
     if not (mapping.get("event_type") or {}).get("column") or not (mapping["event_type"].get("values")):
@@ -81,15 +83,45 @@ def load_mapping(path: Path) -> dict:
     unknown = [f for f in columns if f not in MENTION_SCHEMA and f not in COUNT_FIELDS]
     if unknown:
         problems.append(f"unknown mention fields: {', '.join(unknown)}")
+    problems += _type_problems((mapping.get("event_type") or {}).get("values") or {})
     if problems:
         raise UnreadableSource("bad_mapping", f"{sidecar.name}: " + "; ".join(problems))
     return mapping
 
 
+def _did_you_mean(word: str, known) -> str:
+    close = get_close_matches(word, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _type_problems(values: dict) -> list[str]:
+    """event_type.values checked against schemas/typology.yaml: each value maps to [type, subtype] of it."""
+    types = typology()["types"]
+    problems = []
+    if not isinstance(values, dict):
+        return ["event_type.values must map each value of the column to [type, subtype]"]
+    for value, target in values.items():
+        where = f"event_type.values.{value}"
+        if target is None:          # a value mapped to nothing: its rows are out of scope
+            continue
+        if not isinstance(target, list | tuple) or len(target) != 2:
+            problems.append(f"{where} must be [type, subtype], not {target!r}")
+            continue
+        event_type, subtype = (str(t) for t in target)
+        if event_type not in types:
+            problems.append(f"{where}: '{event_type}' is not an event type{_did_you_mean(event_type, types)} "
+                            f"(types: {', '.join(types)})")
+        elif subtype not in types[event_type]["subtypes"]:
+            subtypes = types[event_type]["subtypes"]
+            problems.append(f"{where}: '{subtype}' is not a subtype of {event_type}"
+                            f"{_did_you_mean(subtype, subtypes)} (subtypes: {', '.join(subtypes)})")
+    return problems
+
+
 def read_mapped_csv(path: Path, source: str, sha256: str) -> DatasetResult:
     mapping = load_mapping(path)
     cols: dict[str, str] = mapping["columns"]
-    table = read_table(path, mapping.get("delimiter", ","), has_header=True)
+    table = read_table(path, mapping.get("delimiter"), has_header=True)   # None: sniffed
     absent = sorted({c for c in [*cols.values(), mapping["event_type"]["column"]] if c not in table.columns})
     if absent:
         raise UnreadableSource("bad_mapping", f"the mapping names columns the file lacks: {', '.join(absent)}")
@@ -119,6 +151,10 @@ def read_mapped_csv(path: Path, source: str, sha256: str) -> DatasetResult:
         complete = mapping["row_complete_column"]
         checks.insert(2, (text(complete).is_null(), "truncated_row", "ingest",
                           f"the row ends early: '{complete}', set in every complete row, is empty"))
+    for name in COUNT_FIELDS:
+        if name in cols:
+            checks.append((text(cols[name]).str.contains(NEGATIVE), "bad_count", "map",
+                           pl.format("{} '{}' is a negative count", pl.lit(cols[name]), text(cols[name]))))
     if lat and lon:
         checks.append((bad_coordinates(lat, lon), "bad_coordinates", "map",
                        pl.format("'{}', '{}' out of range or not numbers", text(lat), text(lon))))

@@ -30,7 +30,7 @@ def _date(day: str, month: str, year: str) -> pl.Expr:
 
 def read_mass_mobilization(path: Path, source: str, sha256: str) -> DatasetResult:
     spec = source_spec(FORMAT)
-    table = read_table(path, spec["delimiter"], has_header=True)
+    table = read_table(path, None, has_header=True)   # delimiter sniffed
     rows = align_columns(table, spec["columns"], spec.get("aliases"))
     extra_names = {str(k): str(v) for k, v in (spec.get("country_names") or {}).items()}
     rows = rows.with_columns(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,11 @@ from polars.exceptions import NoDataError
 
 EXTRA = "_extra"          # a field beyond the header's last column: the row is too long
 ROW = "_row"              # 1-based data row number (header not counted; a quoted newline stays in its row)
+NFIELDS = "_nfields"      # how many fields the row has (known for unquoted files; null for quoted CSV)
 REPLACEMENT_CHAR = "\ufffd"
+# Delimiters a header line is sniffed for (a semicolon from European spreadsheet programs, a tab from
+# database exports); the first wins a tie, so a one-column header reads as comma-separated.
+DELIMITERS = (",", ";", "\t", "|")
 
 
 @dataclass
@@ -41,24 +46,39 @@ def read_head(path: Path, n_bytes: int = 65536) -> str:
     return head.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
+def guess_delimiter(line: str) -> str:
+    """The delimiter of a header line: the candidate that occurs most often outside double quotes."""
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    return max(DELIMITERS, key=unquoted.count)
+
+
 def parse_header(first_line: str, delimiter: str) -> list[str]:
     """Column names of a header line (quotes handled by the csv module), stripped."""
     fields = next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
     return [f.strip() for f in fields]
 
 
-def read_table(path: Path, delimiter: str, has_header: bool, names: list[str] | None = None,
+def read_table(path: Path, delimiter: str | None, has_header: bool, names: list[str] | None = None,
                quote_char: str | None = '"') -> RawTable:
-    """All data rows of the file as strings; with has_header the header names the columns (else `names`)."""
+    """All data rows of the file as strings; with has_header the header names the columns (else `names`).
+    A delimiter of None is sniffed from the header line (comma when there is no header)."""
     path = Path(path)
     if has_header:
         first = read_head(path).splitlines()
+        if delimiter is None:
+            delimiter = guess_delimiter(first[0]) if first else ","
         columns = parse_header(first[0], delimiter) if first else []
     else:
         columns = list(names or [])
+    delimiter = delimiter or ","
     columns = _unique_names(columns)
     if not columns:
-        return RawTable([], delimiter, pl.DataFrame(schema={ROW: pl.UInt32, EXTRA: pl.Utf8}))
+        return RawTable([], delimiter, pl.DataFrame(schema={ROW: pl.UInt32, EXTRA: pl.Utf8, NFIELDS: pl.Int64}))
+    if quote_char is None:
+        df = _split_lines(path, delimiter, columns)
+        if has_header:
+            df = df.slice(1)
+        return RawTable(columns, delimiter, df.with_row_index(ROW, offset=1))
     internal = [f"_c{i}" for i in range(len(columns) + 1)]
     try:
         df = pl.read_csv(
@@ -70,8 +90,25 @@ def read_table(path: Path, delimiter: str, has_header: bool, names: list[str] | 
     if has_header:
         df = df.slice(1)
     df = df.rename(dict(zip(internal, [*columns, EXTRA], strict=True)))
-    df = df.with_row_index(ROW, offset=1)
+    df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias(NFIELDS)).with_row_index(ROW, offset=1)
     return RawTable(columns, delimiter, df)
+
+
+def _split_lines(path: Path, delimiter: str, columns: list[str]) -> pl.DataFrame:
+    """An unquoted file (GDELT's TSV): one row per non-empty line, split on the delimiter, so that the number
+    of fields of each row is known (a row cut short is told from a row with empty last fields)."""
+    text = Path(path).read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = pl.Series("line", [text]).str.split("\n").explode(empty_as_null=False).str.strip_suffix("\r").to_frame()
+    lines = lines.filter(pl.col("line") != "")
+    fields = pl.col("line").str.split(delimiter)
+    n = len(columns)
+    blank_null = lambda e: pl.when(e == "").then(None).otherwise(e)  # noqa: E731
+    extra = fields.list.slice(n).list.join(delimiter).str.strip_chars(delimiter)
+    return lines.select(
+        *[blank_null(fields.list.get(i, null_on_oob=True)).alias(c) for i, c in enumerate(columns)],
+        blank_null(extra).alias(EXTRA),
+        fields.list.len().cast(pl.Int64).alias(NFIELDS),
+    )
 
 
 def _unique_names(names: list[str]) -> list[str]:
