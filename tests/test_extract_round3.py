@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from flows.extract import EXTRACTOR_VERSION, extract_report
+from flows.extract import extract_report
 from flows.extract.context import relative_date
 from flows.extract.dates import DateSpan
 from flows.extract.detect import Detection, detect
@@ -19,9 +19,6 @@ def kinds(sentence: str, year: int = 2021) -> list[tuple[str, str | None]]:
 def report(text: str, year: int | None = 2021, name: str = "r.txt"):
     return extract_report(ReportDoc(name, "", "txt", text, {}), year=year)
 
-
-def test_version():
-    assert EXTRACTOR_VERSION == "eventflow-extract/0.3"
 
 
 @pytest.mark.parametrize("sentence", [
