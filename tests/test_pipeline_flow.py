@@ -46,6 +46,8 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     assert reasons == {"inbox/broken.txt": "bad_encoding", "inbox/scan.pdf": "unreadable_pdf",
                        "inbox/notes.docx": "unknown_format", "inbox/zz-copy.txt": "duplicate_file"}
     assert first["sources_duplicate"] == 1
+    # events abroad (the report's French court rulings) are stored, and the summary says why no map shows them
+    assert any(n.endswith("of country FR: no country pack, so on no map") for n in first["notes"])
     assert con.execute("SELECT count(*) FROM mentions WHERE source = 'inbox/zz-copy.txt'").fetchone()[0] == 0
     # every event has its regions filled where it has a place
     unfilled = con.execute("SELECT count(*) FROM events WHERE geo_precision IS NULL").fetchone()[0]

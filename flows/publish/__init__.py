@@ -76,7 +76,8 @@ def publish(events: pl.DataFrame, maps_dir: Path, settings: Settings, geo_root: 
     with_events = [c for c in by_country["country"].to_list() if c in available]
     missing = by_country.filter(~pl.col("country").is_in(list(available)) | pl.col("country").is_null())
     for country, n in missing.iter_rows():
-        result.notes.append(f"{n} events of country {country or 'unknown'} have no country pack and are on no map")
+        how_many = "1 event" if n == 1 else f"{n} events"
+        result.notes.append(f"{how_many} of country {country or 'unknown'}: no country pack, so on no map")
     if not with_events and available:
         with_events = [sorted(available)[0]]
     for rank, country in enumerate(with_events):
