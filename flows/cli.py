@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -20,13 +22,20 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 # Piped output (a file, another program) gets a wide table instead of the 80 columns rich assumes.
 console = Console(width=None if sys.stdout.isatty() else 220)
 
-def _settings() -> Settings:
-    """The settings, with a one-line error for a configuration that cannot be used and a warning for unknown keys."""
+@contextmanager
+def _config_errors() -> Iterator[None]:
+    """A configuration that cannot be used ends the command with one line and exit code 2."""
     try:
-        settings = load_settings()
+        yield
     except SettingsError as exc:
         console.print(f"[red]configuration error: {exc}[/red]")
         raise typer.Exit(2) from exc
+
+
+def _settings() -> Settings:
+    """The settings, with a one-line error for a configuration that cannot be used and a warning for unknown keys."""
+    with _config_errors():
+        settings = load_settings()
     if settings.extra:
         console.print(f"[yellow]warning: unknown setting(s) ignored: {', '.join(sorted(settings.extra))}[/yellow]")
     return settings
@@ -155,11 +164,8 @@ def export(
     path = db or _settings().db
     if not Path(path).exists():
         raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
-    con = store.connect(path)
-    try:
+    with store.connect(path) as con:
         events = store.load_events(con)
-    finally:
-        con.close()
     try:
         write_events(events, fmt, out)
     except ValueError as exc:
@@ -207,12 +213,9 @@ def serve() -> None:
     from flows.deployments import serve_deployments
 
     settings = _settings()
-    try:
+    with _config_errors():
         settings.inbox.mkdir(parents=True, exist_ok=True)
         serve_deployments(settings)
-    except SettingsError as exc:
-        console.print(f"[red]configuration error: {exc}[/red]")
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -221,11 +224,8 @@ def deployments() -> None:
     from flows.deployments import deployment_specs
 
     table = Table("deployment", "flow", "schedule (cron)", "timezone", "parameters")
-    try:
+    with _config_errors():
         specs = deployment_specs(_settings())
-    except SettingsError as exc:
-        console.print(f"[red]configuration error: {exc}[/red]")
-        raise typer.Exit(2) from exc
     for spec in specs:
         table.add_row(spec.name, spec.flow, spec.cron, spec.timezone,
                       ", ".join(f"{k}={v}" for k, v in spec.parameters.items()))

@@ -111,8 +111,7 @@ def with_mention_ids(df: pl.DataFrame) -> pl.DataFrame:
     ordinal = keys.sort("char_start", "row_number", "_i", nulls_last=True).select(
         "_i", pl.int_range(pl.len()).over("_key").alias("_n"), "_key").sort("_i")
     keys = ordinal.select(pl.format("{}|{}", "_key", "_n").alias("_key"))
-    con = duckdb.connect()
-    con.register("mention_keys", keys)
-    ids = con.execute("SELECT 'm_' || substr(md5(_key), 1, 16) AS id FROM mention_keys").pl()["id"]
-    con.close()
+    with duckdb.connect() as con:
+        con.register("mention_keys", keys)
+        ids = con.execute("SELECT 'm_' || substr(md5(_key), 1, 16) AS id FROM mention_keys").pl()["id"]
     return df.with_columns(pl.coalesce(pl.col("mention_id"), ids).alias("mention_id"))

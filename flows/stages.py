@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ import polars as pl
 from flows import store
 from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
-from flows.ingest.reports import REPORT_SUFFIXES, read_report
+from flows.ingest.reports import REPORT_FORMATS, REPORT_SUFFIXES, read_report
 from flows.model import empty_mentions
 from flows.normalize import normalize
 from flows.publish import PublishResult, publish
@@ -44,11 +43,8 @@ class SourceBatch:
 def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
     """Hash the inbox files and compare them with the stored sources."""
     files = discover(inbox)
-    con = store.connect(db)
-    try:
+    with store.connect(db) as con:
         known = store.known_sources(con)
-    finally:
-        con.close()
     return IngestPlan(*split_by_state(files, known))
 
 
@@ -109,7 +105,7 @@ def normalize_batch(batch: SourceBatch) -> SourceBatch:
 def _account(batch: SourceBatch) -> None:
     """records_total = records_loaded + records_rejected, for datasets (rows) and reports (mentions)."""
     rec, m, r = batch.record, batch.mentions, batch.rejects
-    if rec.format in {"txt", "md", "html", "pdf", "unknown", "duplicate"}:
+    if rec.format in REPORT_FORMATS | {"unknown", "duplicate"}:   # counted in mentions, not rows
         rec.records_loaded = m.height
         rec.records_rejected = r.height
         rec.records_total = rec.records_loaded + rec.records_rejected
@@ -144,24 +140,18 @@ def geocode_batches(batches: list[SourceBatch], geo_root: Path) -> list[SourceBa
 
 def store_batches(db: Path, batches: list[SourceBatch]) -> None:
     """One transaction per source."""
-    con = store.connect(db)
-    try:
+    with store.connect(db) as con:
         for b in batches:
             store.store_source(con, b.record, b.mentions, b.rejects)
-    finally:
-        con.close()
 
 
 def store_reference(db: Path, geo_root: Path) -> None:
     """Refresh the regions and places tables from the country packs."""
     from flows.geocode import places_frame, regions_frame
 
-    con = store.connect(db)
-    try:
+    with store.connect(db) as con:
         store.replace_reference(con, "regions", regions_frame(geo_root))
         store.replace_reference(con, "places", places_frame(geo_root))
-    finally:
-        con.close()
 
 
 def dedupe_all(db: Path) -> tuple[int, list[str]]:
@@ -169,14 +159,11 @@ def dedupe_all(db: Path) -> tuple[int, list[str]]:
     Returns the event count and notes on overrides that could not be applied."""
     from flows.dedupe import build_events
 
-    con = store.connect(db)
-    try:
+    with store.connect(db) as con:
         mentions, overrides = store.load_mentions(con), store.load_overrides(con)
         events, links = build_events(mentions, overrides)
         store.replace_events(con, events, links)
         return events.height, override_notes(mentions, overrides)
-    finally:
-        con.close()
 
 
 def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]:
@@ -195,11 +182,8 @@ def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]
 
 def publish_maps(db: Path, maps_dir: Path, settings) -> PublishResult:
     """Write the maps and timelines from the events table (only files whose content changed)."""
-    con = store.connect(db)
-    try:
+    with store.connect(db) as con:
         events = store.load_events(con)
-    finally:
-        con.close()
     return publish(events, maps_dir, settings, settings.geo_root)
 
 
@@ -210,7 +194,3 @@ def batch_summary(batches: list[SourceBatch]) -> dict:
         int((b.mentions["geo_flag"] == "unresolved_place").sum() or 0) for b in batches if b.mentions.height
     )
     return {"mentions": mentions, "rejects": rejects, "unresolved_places": unresolved}
-
-
-def to_json(obj) -> str:
-    return json.dumps(obj, default=str, indent=1)

@@ -124,3 +124,4 @@ _PDF_HYPHEN_BREAK = re.compile(r"([a-z])-[ \t]*\n[ \t]*([a-z])")
 _READERS = {".txt": ("txt", _read_text), ".md": ("md", _read_markdown), ".markdown": ("md", _read_markdown),
             ".html": ("html", _read_html), ".htm": ("html", _read_html), ".pdf": ("pdf", _read_pdf)}
 REPORT_SUFFIXES = frozenset(_READERS)
+REPORT_FORMATS = frozenset(fmt for fmt, _ in _READERS.values())
