@@ -7,6 +7,9 @@ extractor will meet is taken; the seed and the rule are recorded here, so the sp
 
     python benchmarks/corpus/make_split.py          # rewrites benchmarks/corpus/documents.csv
 
+Documents added later (selection_train_extension.txt) must come from countries already in train; they are
+appended as train without changing the dealing of the original selection.
+
 The Kazakhstan dev report (../shared/corpus/freedomhouse-nit2017-kazakhstan.txt) is not in raw/; Kazakhstan is
 put in train, since the rule extractor was already tuned on it.
 """
@@ -23,8 +26,8 @@ RAW = HERE.parent.parent.parent / "shared" / "corpus" / "raw"
 TEST_SHARE, DEV_SHARE = 0.25, 0.18
 
 
-def selection() -> list[str]:
-    lines = (HERE / "selection.txt").read_text(encoding="utf-8").splitlines()
+def selection(name: str = "selection.txt") -> list[str]:
+    lines = (HERE / name).read_text(encoding="utf-8").splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
@@ -64,6 +67,11 @@ def main() -> None:
     docs = [idx[f] for f in selection()]
     seed = next(s for s in range(1000) if acceptable(docs, deal(docs, s)))
     split = deal(docs, seed)
+    extension = [idx[f] for f in selection("selection_train_extension.txt")]
+    wrong = [d["file"] for d in extension if split.get(d["country_iso2"]) != "train"]
+    if wrong:
+        raise SystemExit(f"extension documents must come from train countries: {wrong}")
+    docs += extension
     out = HERE / "documents.csv"
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
