@@ -1,5 +1,7 @@
 # eventflow: `make run` installs into .venv and runs the pipeline on the embedded samples; `make test` tests.
 PYTHON ?= python3
+# Reference data (world layer, country packs) is installed from registry packages and this mirror folder.
+MIRROR ?= ../shared/data/geo
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -7,6 +9,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: install run test lint screenshots clean
 
 install: $(STAMP)
+	$(BIN)/eventflow packs install --mirror $(MIRROR)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +28,9 @@ lint: install
 	$(BIN)/ruff check flows tests benchmarks
 
 screenshots: run
-	$(BIN)/eventflow screenshot maps/index.html maps/index.png
+	$(BIN)/eventflow screenshot maps/world.html maps/world.png
+	$(BIN)/eventflow screenshot maps/country_kz.html maps/country_kz.png
 	$(BIN)/eventflow screenshot maps/timeline.html maps/timeline_page.png
 
 clean:
-	rm -rf $(VENV) data/events.duckdb maps
+	rm -rf $(VENV) data/events.duckdb maps data/geo/installed

@@ -22,14 +22,31 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 # Piped output (a file, another program) gets a wide table instead of the 80 columns rich assumes.
 console = Console(width=None if sys.stdout.isatty() else 220)
 
+packs_app = typer.Typer(no_args_is_help=True, help="Reference data: the world layer and the country packs.")
+app.add_typer(packs_app, name="packs")
+
+
 @contextmanager
 def _config_errors() -> Iterator[None]:
     """A configuration that cannot be used ends the command with one line and exit code 2."""
+    from flows.refdata import PacksMissing, ReferenceDataError
+
     try:
         yield
     except SettingsError as exc:
         console.print(f"[red]configuration error: {exc}[/red]")
         raise typer.Exit(2) from exc
+    except (PacksMissing, ReferenceDataError) as exc:
+        console.print(f"[red]error: {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+def _require_packs(settings: Settings) -> None:
+    """One line and exit code 2 when the reference data is not installed (before any work starts)."""
+    from flows.refdata import require_installed
+
+    with _config_errors():
+        require_installed(settings.geo_root)
 
 
 def _settings() -> Settings:
@@ -60,6 +77,7 @@ def run(
         raise typer.BadParameter(f"no inbox folder at {inbox}: create it and put reports or datasets in it",
                                  param_hint="--inbox")
     maps = maps or s.maps
+    _require_packs(s)
     problem = _unwritable(maps)
     if problem:
         raise typer.BadParameter(f"cannot write maps to {maps}: {problem}", param_hint="--maps")
@@ -88,6 +106,7 @@ def extract(
     from flows.normalize import normalize
 
     settings = _settings()
+    _require_packs(settings)
     frames, failed = [], 0
     for report in reports:
         try:
@@ -127,10 +146,14 @@ def geocode(
     places: Annotated[list[str] | None, typer.Argument(help="place names")] = None,
     on: Annotated[str | None, typer.Option("--date", help="event date YYYY-MM-DD (picks the division)")] = None,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="CSV: 'query' and optional 'date'")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166-1 code of the places' country "
+                                                 "(default: from each name, or the country packs)")] = None,
 ) -> None:
-    """Resolve place names; writes CSV to stdout."""
+    """Resolve place names, in any country; writes CSV to stdout."""
     from flows.geocode import geocode_places
 
+    settings = _settings()
+    _require_packs(settings)
     rows: list[dict] = []
     if csv_file:
         with csv_file.open(encoding="utf-8", newline="") as f:
@@ -142,7 +165,7 @@ def geocode(
         raise typer.BadParameter("give place names or --csv FILE")
     default = _iso_date(on, "--date") if on else None
     dates = [_iso_date(r["date"], "--csv") if r.get("date") else default for r in rows]
-    result = geocode_places([r["query"] for r in rows], dates, geo_root=_settings().geo_root)
+    result = geocode_places([r["query"] for r in rows], dates, country=country, geo_root=settings.geo_root)
     extra = [c for c in rows[0] if c not in ("query", "date")] if csv_file else []
     out = result.drop("query", "date")
     writer = csv.writer(sys.stdout)
@@ -230,6 +253,38 @@ def deployments() -> None:
         table.add_row(spec.name, spec.flow, spec.cron, spec.timezone,
                       ", ".join(f"{k}={v}" for k, v in spec.parameters.items()))
     console.print(table)
+
+
+@packs_app.command("install")
+def packs_install(
+    mirror: Annotated[Path | None, typer.Option(help="folder holding the manifest's mirror files "
+                                                     "(default ../shared/data/geo beside the checkout)")] = None,
+    force: Annotated[bool, typer.Option(help="rebuild even when the installed data is up to date")] = False,
+) -> None:
+    """Install the reference data of data/geo/manifest.yaml: check sha256, build the world layer and packs."""
+    from flows.refdata.install import DEFAULT_MIRROR, InstallError, install
+
+    settings = _settings()
+    try:
+        with _config_errors():
+            install(settings.geo_root, mirror or DEFAULT_MIRROR, force=force, log=console.print)
+    except InstallError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from exc
+
+
+@packs_app.command("list")
+def packs_list() -> None:
+    """The data sets of the manifest with their licence and whether they are installed."""
+    from flows.refdata import installed_problem, load_reference
+
+    settings = _settings()
+    ref = load_reference(settings.geo_root)
+    table = Table("data set", "version", "licence", "from")
+    for d in ref.manifest.datasets:
+        table.add_row(d.id, d.version, d.licence, d.package or f"mirror: {d.mirror}")
+    console.print(table)
+    console.print(installed_problem(settings.geo_root) or "installed and up to date")
 
 
 @app.command()

@@ -1,20 +1,31 @@
-"""Country packs: the reference data of one country in data/geo/<CC>/, described by its pack.yaml.
+"""Country packs and the world layer: the reference data of every country, as `CountryPack`s.
 
-Nothing outside a pack names a country; code asks this module which packs exist and what they hold.
+A country pack (data/geo/<CC>/pack.yaml, files installed into data/geo/installed/<CC>/) is the rich layer:
+districts, boundary history, population. Every other country gets a pack from the world layer
+(installed/world/: Natural Earth admin-1 and GeoNames places), so an event anywhere has regions and places.
+Where a country pack exists it wins. Nothing outside a pack names a country; code asks this module.
+
+    pack("KZ")          # the Kazakhstan pack (three divisions, districts, population)
+    pack("KG")          # Kyrgyzstan from the world layer (one division, places, no population)
+    world_countries()   # every country the world layer covers
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from flows.config import GEO_ROOT
+from flows.refdata import change_log, installed_root, manifest, pack_folders, pack_spec, require_installed
+from flows.refdata.divisions import periods
+from flows.refdata.models import PackSpec
+
+WORLD = "world"
+WORLD_DATASETS = ("world_admin1", "geonames_cities500")
 
 
 @dataclass(frozen=True)
@@ -32,14 +43,17 @@ class Admin1Layer:
 class CountryPack:
     country: str
     name: str
-    folder: Path
+    folder: Path                             # the pack's own folder (data/geo/<CC>, or installed/world)
     names: tuple[str, ...]
     demonyms: tuple[str, ...]
     admin1_layers: tuple[Admin1Layer, ...]   # oldest first
-    admin1_lookup: Path
     admin2: Path | None
     places: Path
     population: Path | None
+    spec: PackSpec = field(compare=False, hash=False, repr=False)
+    places_extra: Path | None = None
+    attribution: tuple[str, ...] = ()
+    from_world: bool = False                 # built from the world layer, not a country pack
 
     @property
     def current_layer(self) -> Admin1Layer:
@@ -54,35 +68,72 @@ class CountryPack:
         return self.current_layer
 
 
-def _date(value) -> date | None:
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _attribution(geo_root: Path, ids) -> tuple[str, ...]:
+    known = {d.id: d.attribution for d in manifest(geo_root).datasets}
+    return tuple(dict.fromkeys(known[i] for i in ids if i in known))
 
 
-def _load(folder: Path) -> CountryPack:
-    spec = yaml.safe_load((folder / "pack.yaml").read_text(encoding="utf-8"))
-    layers = tuple(
-        Admin1Layer(str(x["vintage"]), folder / x["file"], _date(x.get("valid_from")), _date(x.get("valid_to")))
-        for x in spec["admin1_layers"]
-    )
-    opt = lambda key: folder / spec[key] if spec.get(key) else None  # noqa: E731
+def _load(folder: Path, geo_root: Path) -> CountryPack:
+    spec = pack_spec(folder)
+    installed = installed_root(geo_root) / spec.country
+    log = change_log(folder / spec.boundary_changes) if spec.boundary_changes else None
+    layers = tuple(Admin1Layer(v, installed / f"admin1_{v}.geojson", start, end) for v, start, end in periods(log))
+    opt = lambda name: installed / name if name else None  # noqa: E731
     return CountryPack(
-        country=spec["country"], name=spec["name"], folder=folder,
-        names=tuple(spec.get("names", [])), demonyms=tuple(spec.get("demonyms", [])),
-        admin1_layers=layers, admin1_lookup=folder / spec["admin1_lookup"],
-        admin2=opt("admin2"), places=folder / spec["places"], population=opt("population"),
+        country=spec.country, name=spec.name, folder=folder, names=tuple(spec.names), demonyms=tuple(spec.demonyms),
+        admin1_layers=layers, admin2=opt(spec.admin2), places=installed / spec.places,
+        population=opt(spec.population), spec=spec,
+        places_extra=folder / spec.places_extra if spec.places_extra else None,
+        attribution=_attribution(geo_root, spec.datasets),
     )
 
 
 @cache
 def packs(geo_root: Path = GEO_ROOT) -> dict[str, CountryPack]:
-    """All country packs under geo_root, by ISO 3166-1 alpha-2 code."""
-    return {p.parent.name: _load(p.parent) for p in sorted(Path(geo_root).glob("*/pack.yaml"))}
+    """The country packs under geo_root (the rich layer), by ISO 3166-1 alpha-2 code."""
+    geo_root = Path(geo_root)
+    folders = pack_folders(geo_root)
+    if folders:
+        require_installed(geo_root)
+    return {f.name: _load(f, geo_root) for f in folders}
 
 
-def pack(country: str, geo_root: Path = GEO_ROOT) -> CountryPack | None:
-    return packs(geo_root).get(country.upper()) if country else None
+@cache
+def world_countries(geo_root: Path = GEO_ROOT) -> frozenset[str]:
+    """ISO codes of every country the installed world layer covers."""
+    require_installed(geo_root)
+    return frozenset(p.stem for p in (installed_root(geo_root) / WORLD / "admin1").glob("*.geojson"))
+
+
+@cache
+def world_pack(country: str, geo_root: Path = GEO_ROOT) -> CountryPack | None:
+    """A pack for `country` from the world layer: its admin-1 units (one division), places, names."""
+    from flows.geocode.countries import country_words, foreign_words
+    from flows.refdata.world import country_name
+
+    code = country.upper()
+    if code not in world_countries(geo_root):
+        return None
+    world = installed_root(geo_root) / WORLD
+    words = country_words(code)
+    spec = PackSpec(country=code, name=country_name(code), names=list(words.names), demonyms=list(words.demonyms),
+                    admin1_base=f"admin1/{code}.geojson", places=f"places/{code}.csv",
+                    datasets=list(WORLD_DATASETS), foreign_cues=foreign_words(code))
+    places = world / "places" / f"{code}.csv"
+    return CountryPack(
+        country=code, name=spec.name, folder=world, names=tuple(spec.names), demonyms=tuple(spec.demonyms),
+        admin1_layers=(Admin1Layer("current", world / "admin1" / f"{code}.geojson", None, None),),
+        admin2=None, places=places, population=None, spec=spec,
+        attribution=_attribution(geo_root, WORLD_DATASETS), from_world=True,
+    )
+
+
+def pack(country: str | None, geo_root: Path = GEO_ROOT) -> CountryPack | None:
+    """The country pack of `country`, else its pack from the world layer, else None."""
+    if not country:
+        return None
+    code = country.upper()
+    return packs(geo_root).get(code) or world_pack(code, geo_root)
 
 
 # Places this large identify their country when a text never names it ("police detained 40 people in Aktobe").
@@ -97,11 +148,13 @@ def _alternation(words: set[str]) -> re.Pattern:
 @cache
 def _country_words(geo_root: Path, code: str) -> tuple[re.Pattern, re.Pattern]:
     """(names and demonyms of the country, its regions and large places) as whole-word patterns."""
+    import geopandas as gpd
+
     p = packs(geo_root)[code]
     landmarks: set[str] = set()
-    with p.admin1_lookup.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            landmarks.add(re.sub(r"\s+(?:Region|region)$", "", row.get("name_en") or ""))
+    for layer in p.admin1_layers:
+        names = gpd.read_file(layer.path, columns=["name_en"], ignore_geometry=True)["name_en"]
+        landmarks.update(re.sub(r"\s+(?:Region|region)$", "", str(n)) for n in names if n)
     with p.places.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             if int(float(row.get("population") or 0)) >= LANDMARK_POPULATION:
@@ -111,7 +164,9 @@ def _country_words(geo_root: Path, code: str) -> tuple[re.Pattern, re.Pattern]:
 
 def infer_country(text: str, geo_root: Path = GEO_ROOT, landmarks: bool = True) -> str | None:
     """The pack country a text is about: the one whose names and demonyms it uses most; when it names none
-    (and `landmarks`), the one whose regions and large places it names most. None if nothing matches."""
+    (and `landmarks`), the one whose regions and large places it names most. None if nothing matches.
+    Only country packs are considered; for every country of the world use
+    `flows.geocode.countries.countries_in_text`."""
     codes = list(packs(geo_root))
     for kind in (0, 1) if landmarks else (0,):
         counts = {code: len(_country_words(geo_root, code)[kind].findall(text)) for code in codes}

@@ -134,12 +134,13 @@ def test_boundary_vintage_follows_the_date():
     assert out["admin1_iso"].to_list() == ["KZ-79"] * 3
 
 
-def test_country_without_pack_keeps_what_it_has():
-    df = mentions(location_text=["Bishkek", "Osh"], country=["KG", None], lat=[42.87, None], lon=[74.59, None])
+def test_country_without_pack_uses_the_world_layer_and_unknown_country_keeps_what_it_has():
+    df = mentions(location_text=["Bishkek", "Osh", "Osh"], country=["KG", None, "KG"], lat=[42.87, None, None],
+                  lon=[74.59, None, None])
     out = geocode_mentions(df)
-    assert out["geo_precision"].to_list() == ["place", "country"]
-    assert out["lat"].to_list() == [42.87, None]
-    assert out["admin1_iso"].to_list() == [None, None]
+    assert out["geo_precision"].to_list() == ["place", "country", "place"]
+    assert out["lat"].to_list()[:2] == [42.87, None]
+    assert out["admin1_iso"].to_list() == ["KG-GB", None, "KG-O"]      # Osh in Kyrgyzstan, not a Kazakh village
 
 
 def test_rerun_changes_nothing():

@@ -1,4 +1,5 @@
-"""A second country is a folder next to data/geo/KZ/: nothing in the geocoder is Kazakh."""
+"""A second country pack is a folder next to data/geo/KZ/: nothing in the geocoder is Kazakh, and boundary
+history is a change log."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import make_geo_root
 
-from flows.config import GEO_ROOT
 from flows.geocode import geocode_mentions, geocode_places, regions_frame
+from flows.refdata.install import build_pack_layers
 
 
 def _square(x0: float, y0: float, x1: float, y1: float) -> dict:
@@ -25,29 +27,29 @@ def _layer(path: Path, units: list[tuple[str, str, str, dict]]) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def geo_root(tmp_path_factory) -> Path:
-    """A made-up country XX: region Northland split into Northland (XX-01) and Eastmark (XX-02) on 2020-01-01,
-    next to a link to the real KZ pack."""
-    root = tmp_path_factory.mktemp("geo")
-    folder = root / "XX"
-    folder.mkdir()
-    _layer(folder / "old.geojson", [("XX-01", "XX-N", "Northland Region", _square(0, 0, 2, 1))])
-    _layer(folder / "new.geojson", [("XX-01", "XX-N", "Northland Region", _square(0, 0, 1, 1)),
-                                    ("XX-02", "", "Eastmark Region", _square(1, 0, 2, 1))])
-    (folder / "lookup.csv").write_text("vintage\n", encoding="utf-8")
-    (folder / "places.csv").write_text(
+def _write_xx(folder: Path, installed: Path) -> None:
+    """Examplestan: Eastmark split from Northland on 2020-01-01 (a change log, as for a real country)."""
+    _layer(installed / "base.geojson", [("XX-01", "XX-N", "Northland Region", _square(0, 0, 1, 1)),
+                                        ("XX-02", "", "Eastmark Region", _square(1, 0, 2, 1))])
+    (installed / "places.csv").write_text(
         "geonameid,name,alt_names,extra_aliases,lat,lon,population,feature_code\n"
         "1,Fooville,Old Foo|Foovil,,0.5,0.5,50000,PPLA\n"
         "2,Barton,Bartonsk,,0.5,1.5,20000,PPL\n", encoding="utf-8")
+    (folder / "changes.yaml").write_text(
+        "country: XX\nchanges:\n  - date: 2020-01-01\n    vintage_before: old\n"
+        "    description: Eastmark split from Northland\n    splits:\n      - {unit: XX-01, into: [XX-01, XX-02]}\n",
+        encoding="utf-8")
     (folder / "pack.yaml").write_text(
         "country: XX\nname: Examplestan\nnames: [Examplestan]\ndemonyms: [Examplestani]\n"
-        "admin1_layers:\n"
-        "  - {vintage: old, file: old.geojson, valid_from: null, valid_to: 2019-12-31}\n"
-        "  - {vintage: new, file: new.geojson, valid_from: 2020-01-01, valid_to: null}\n"
-        "admin1_lookup: lookup.csv\nplaces: places.csv\nforeign_cues: [Kazakhstan]\n", encoding="utf-8")
-    (root / "KZ").symlink_to(GEO_ROOT / "KZ", target_is_directory=True)
-    return root
+        "admin1_base: base.geojson\nboundary_changes: changes.yaml\nplaces: places.csv\n"
+        "foreign_cues: [Kazakhstan]\n", encoding="utf-8")
+    build_pack_layers(folder, installed)
+
+
+@pytest.fixture(scope="module")
+def geo_root(tmp_path_factory) -> Path:
+    """A made-up country XX next to the real KZ pack and the world layer."""
+    return make_geo_root(tmp_path_factory.mktemp("geo") / "geo", {"XX": _write_xx})
 
 
 def test_second_country_places_and_vintages(geo_root: Path):

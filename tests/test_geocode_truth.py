@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 
 from flows.geocode import geocode_places, load_gazetteer
-from flows.geocode.gazetteer import pack_extras
 from flows.geocode.names import fold_expr, fold_text, parse_expr
 
 TRUTH = Path(__file__).parent / "fixtures" / "geocode" / "kz_places_truth.csv"
@@ -56,7 +55,7 @@ def test_every_spelling_of_towns_over_10000():
         .unique(["cand_id", "query"]).sort("cand_id", "query")
         .with_columns(parse_expr(fold_expr(pl.col("query")), g.words)["key"].alias("key"))
     )
-    dropped = {fold_text(n) for n in pack_extras(g.pack)["drop_alt_names"]}
+    dropped = {fold_text(n) for n in g.pack.spec.drop_alt_names}
     spellings = spellings.filter(~fold_expr(pl.col("query")).is_in(list(dropped)))
     got = geocode_places(spellings["query"].to_list(), country="KZ")
     checked = spellings.hstack(got.select(pl.col("place_name").alias("got")))

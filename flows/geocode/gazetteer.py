@@ -1,5 +1,6 @@
-"""The gazetteer of one country pack as polars frames: candidates (places, districts, regions) and the
-folded names that point at them. Built once per pack and cached."""
+"""The gazetteer of one country (its country pack, else its pack from the world layer) as polars frames:
+candidates (places, districts, regions) and the folded names that point at them. Built once per country
+and cached."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from flows.config import GEO_ROOT
 from flows.geo_packs import CountryPack, pack, packs
@@ -39,11 +39,6 @@ class Gazetteer:
     dated_names: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DATED_SCHEMA))
 
 
-def pack_extras(p: CountryPack) -> dict:
-    """Keys of pack.yaml that only the geocoder reads (region_words, transliteration_variants, ...)."""
-    return yaml.safe_load((p.folder / "pack.yaml").read_text(encoding="utf-8")) or {}
-
-
 def _split_names(expr: pl.Expr) -> pl.Expr:
     return expr.fill_null("").str.split("|")
 
@@ -51,9 +46,8 @@ def _split_names(expr: pl.Expr) -> pl.Expr:
 def read_places(p: CountryPack) -> pl.DataFrame:
     """The pack's places file, plus its `places_extra` file (towns missing from the main source) if any."""
     frames = [pl.read_csv(p.places, infer_schema_length=0)]
-    extra = pack_extras(p).get("places_extra")
-    if extra:
-        frames.append(pl.read_csv(p.folder / extra, infer_schema_length=0))
+    if p.places_extra is not None:
+        frames.append(pl.read_csv(p.places_extra, infer_schema_length=0))
     return pl.concat(frames, how="diagonal")
 
 
@@ -131,14 +125,14 @@ def _region_candidates(p: CountryPack) -> tuple[pl.DataFrame, pl.DataFrame]:
     return cands, pl.DataFrame(name_rows)
 
 
-def _dated_names(entries: list[dict], words: PlaceWords, variants: list[tuple[str, str]]) -> pl.DataFrame:
+def _dated_names(entries: list, words: PlaceWords, variants: list[tuple[str, str]]) -> pl.DataFrame:
     """pack.yaml `historical_names` as (skel, cand_id, year_from, year_to): each name of an entry points at its
     places (geonameid) and regions (unit code) only within its years (inclusive; null = open)."""
     rows = []
-    for entry in entries or []:
-        years = list(entry.get("years") or [None, None])
-        cands = [f"p:{i}" for i in entry.get("places") or []] + [f"r:{c}" for c in entry.get("regions") or []]
-        rows += [(name, cand, years[0], years[1]) for name in entry.get("names") or [] for cand in cands]
+    for entry in entries:
+        years = list(entry.years)
+        cands = [f"p:{i}" for i in entry.places] + [f"r:{c}" for c in entry.regions]
+        rows += [(name, cand, years[0], years[1]) for name in entry.names for cand in cands]
     raw = pl.DataFrame(rows, schema={"raw": pl.Utf8, "cand_id": pl.Utf8, "year_from": pl.Int32,
                                      "year_to": pl.Int32}, orient="row")
     key = parse_expr(fold_expr(pl.col("raw")), words)["key"]
@@ -147,16 +141,15 @@ def _dated_names(entries: list[dict], words: PlaceWords, variants: list[tuple[st
 
 @cache
 def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
-    """Candidates and folded names of one country pack (cached per process)."""
+    """Candidates and folded names of one country: its pack, else its world-layer pack (cached per process)."""
     p = pack(country, geo_root)
     if p is None:
-        raise KeyError(f"no country pack for {country!r} under {geo_root}")
-    extras = pack_extras(p)
-    words = PlaceWords.with_extra(extras.get("region_words", ()), extras.get("district_words", ()),
-                                  extras.get("place_words", ()))
-    variants = [(fold_text(a), fold_text(b)) for a, b in extras.get("transliteration_variants", [])]
+        raise KeyError(f"no country pack and no world-layer data for {country!r} under {geo_root}")
+    spec = p.spec
+    words = PlaceWords.with_extra(spec.region_words, spec.district_words, spec.place_words)
+    variants = [(fold_text(a), fold_text(b)) for a, b in spec.transliteration_variants]
     country_names = tuple(p.names) + tuple(p.demonyms)
-    dropped = {fold_text(n) for n in extras.get("drop_alt_names", [])}
+    dropped = {fold_text(n) for n in spec.drop_alt_names}
 
     parts = [_place_candidates(p), _region_candidates(p)]
     admin2 = _admin2_candidates(p)
@@ -181,10 +174,13 @@ def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
         .unique()
         .sort("key", "cand_id", "alias_hint", nulls_last=True)
     )
+    # A word that names somewhere abroad but also a place or region of this country is not a cue
+    # ("Georgia" in the United States, "Victoria" in Seychelles).
+    own = set(names["key"].unique().to_list())
+    cues = tuple(c for c in spec.foreign_cues if fold_text(c) not in own)
     return Gazetteer(country=p.country, pack=p, candidates=candidates, names=names, words=words,
-                     variants=variants, country_names=country_names,
-                     foreign_cues=tuple(extras.get("foreign_cues", ())), code_columns=code_columns,
-                     dated_names=_dated_names(extras.get("historical_names", []), words, variants))
+                     variants=variants, country_names=country_names, foreign_cues=cues, code_columns=code_columns,
+                     dated_names=_dated_names(spec.historical_names, words, variants))
 
 
 def regions_frame(geo_root: Path = GEO_ROOT) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from flows.geocode.gazetteer import Gazetteer
-from flows.geocode.names import alternation, skeleton_expr
+from flows.geocode.names import skeleton_expr
 
 # Fuzzy matching (optimal string alignment: a swap of two letters is one edit): never for keys shorter
 # than this; at most one edit up to 8 letters, two from 9.
@@ -20,6 +20,7 @@ FUZZY_TWO_EDITS_FROM = 9
 CITY_OVER_REGION_POPULATION = 100_000
 # Names looked for inside longer strings must have at least this many letters ("May", "Ile" are not).
 INNER_MIN_LEN = 4
+INNER_MAX_WORDS = 4
 
 HITS_SCHEMA = {"key": pl.Utf8, "cand_id": pl.Utf8, "alias_hint": pl.Utf8, "method": pl.Utf8}
 
@@ -70,15 +71,22 @@ def fuzzy_hits(queries: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
 
 def inner_name_hits(queries: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
     """The longest gazetteer key of at least INNER_MIN_LEN letters found as whole words inside a longer
-    string ("Baikonur cosmodrome" → "baikonur"); method "inner", which a foreign cue or a list overrides."""
-    keys = names.filter(pl.col("key").str.len_chars() >= INNER_MIN_LEN)["key"].unique()
+    string ("Baikonur cosmodrome" → "baikonur"); method "inner", which a foreign cue or a list overrides.
+    Every run of up to INNER_MAX_WORDS words of the query is joined with the keys (no regex over the keys,
+    so it scales to the world gazetteer)."""
     queries = queries.filter(queries.str.contains(" ")).unique()
-    if queries.is_empty() or keys.is_empty():
+    if queries.is_empty():
         return pl.DataFrame(schema=HITS_SCHEMA)
-    pattern = rf"\b({alternation(tuple(keys))})\b"
-    found = (pl.DataFrame({"key": queries})
-             .with_columns(pl.col("key").str.extract_all(pattern).alias("inner"))
-             .explode("inner", empty_as_null=True).drop_nulls("inner")
+    words = (pl.DataFrame({"key": queries}).with_columns(pl.col("key").str.split(" ").alias("_w"))
+             .with_columns(pl.col("_w").list.len().alias("_n")))
+    grams = []
+    for n in range(1, INNER_MAX_WORDS + 1):
+        for i in range(int(words["_n"].max() or 0) - n + 1):
+            gram = (words.filter(pl.col("_n") >= i + n)
+                    .select("key", pl.col("_w").list.slice(i, n).list.join(" ").alias("inner")))
+            grams.append(gram.filter(pl.col("inner") != pl.col("key")))
+    keys = names.filter(pl.col("key").str.len_chars() >= INNER_MIN_LEN).select(pl.col("key").alias("inner")).unique()
+    found = (pl.concat(grams).join(keys, on="inner", how="semi")
              .sort(pl.col("inner").str.len_chars(), "inner", descending=[True, False])
              .unique("key", keep="first"))
     return (found.join(names.select(pl.col("key").alias("inner"), "cand_id", "alias_hint"), on="inner")

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from flows.config import GEO_ROOT
-from flows.geo_packs import CountryPack, packs
+from flows.geo_packs import CountryPack, packs, world_countries
 from flows.geocode import regions
 from flows.geocode.gazetteer import Gazetteer, load_gazetteer
 from flows.geocode.match import lookup_keys, rank_requests, region_key_codes
@@ -43,9 +43,9 @@ def geocode_mentions(mentions: pl.DataFrame, geo_root: Path = GEO_ROOT) -> pl.Da
     df = conform(mentions)
     if df.is_empty():
         return df
-    available = packs(geo_root)
+    available = set(packs(geo_root)) | world_countries(geo_root)
     country = pl.col("country").str.to_uppercase()
-    present = sorted(set(df["country"].drop_nulls().str.to_uppercase().unique()) & set(available))
+    present = sorted(set(df["country"].drop_nulls().str.to_uppercase().unique()) & available)
     blank_as_null = [pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)).alias(c)
                      for c in ("location_text", "admin1_text")]
     narrow = df.select(country.alias("_country"), *INPUT_COLUMNS, "admin1_iso", "admin1_iso_at_event")
@@ -58,7 +58,8 @@ def geocode_mentions(mentions: pl.DataFrame, geo_root: Path = GEO_ROOT) -> pl.Da
 
 
 def _without_pack(rows: pl.DataFrame) -> pl.DataFrame:
-    """No country pack: keep what the source gave; precision country unless it gave coordinates."""
+    """No country known (or one the world layer lacks): keep what the source gave; precision country unless it
+    gave coordinates."""
     has_point = pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
     precision = pl.coalesce(pl.col("geo_precision"),
                             pl.when(has_point).then(pl.lit("place")).otherwise(pl.lit("country")))

@@ -78,8 +78,8 @@ def codes_at_points(pack: CountryPack, lon: np.ndarray, lat: np.ndarray, snap: b
 def crosswalk(pack: CountryPack, code: str, legacy: str, lon: float, lat: float) -> dict[str, str | None]:
     """The code of a unit in every layer: the same code if that layer has it, else the unit that carries the
     same legacy code, else the unit holding the representative point."""
-    spatial = codes_at_points(pack, np.array([lon]), np.array([lat]), snap=True).row(0, named=True)
     out: dict[str, str | None] = {}
+    spatial = None
     for vintage in vintages(pack):
         layer = read_layer(pack, vintage)
         if code in set(layer["code"]):
@@ -87,5 +87,7 @@ def crosswalk(pack: CountryPack, code: str, legacy: str, lon: float, lat: float)
         elif legacy and legacy in set(layer["legacy"]):
             out[f"code_{vintage}"] = layer.loc[layer["legacy"] == legacy, "code"].iloc[0]
         else:
+            if spatial is None:
+                spatial = codes_at_points(pack, np.array([lon]), np.array([lat]), snap=True).row(0, named=True)
             out[f"code_{vintage}"] = spatial[f"code_{vintage}"]
     return out
