@@ -20,7 +20,16 @@ from functools import cache
 from pathlib import Path
 
 from flows.config import GEO_ROOT
-from flows.refdata import change_log, installed_root, manifest, pack_folders, pack_spec, require_installed
+from flows.refdata import (
+    SCHEMAS_DIR,
+    change_log,
+    installed_root,
+    manifest,
+    pack_folders,
+    pack_spec,
+    read_yaml,
+    require_installed,
+)
 from flows.refdata.divisions import periods
 from flows.refdata.models import PackSpec
 
@@ -106,6 +115,13 @@ def world_countries(geo_root: Path = GEO_ROOT) -> frozenset[str]:
 
 
 @cache
+def world_place_words() -> dict[str, list[str]]:
+    """Local words for region, district and settlement of world-layer countries (schemas/geo/place_words.yaml)."""
+    spec = read_yaml(SCHEMAS_DIR / "geo" / "place_words.yaml")
+    return {k: list(spec.get(k) or []) for k in ("region_words", "district_words", "place_words")}
+
+
+@cache
 def world_pack(country: str, geo_root: Path = GEO_ROOT) -> CountryPack | None:
     """A pack for `country` from the world layer: its admin-1 units (one division), places, names."""
     from flows.geocode.countries import country_words, foreign_words
@@ -116,9 +132,10 @@ def world_pack(country: str, geo_root: Path = GEO_ROOT) -> CountryPack | None:
         return None
     world = installed_root(geo_root) / WORLD
     words = country_words(code)
+    local = world_place_words()
     spec = PackSpec(country=code, name=country_name(code), names=list(words.names), demonyms=list(words.demonyms),
                     admin1_base=f"admin1/{code}.geojson", places=f"places/{code}.csv",
-                    datasets=list(WORLD_DATASETS), foreign_cues=foreign_words(code))
+                    datasets=list(WORLD_DATASETS), foreign_cues=foreign_words(code), **local)
     places = world / "places" / f"{code}.csv"
     return CountryPack(
         country=code, name=spec.name, folder=world, names=tuple(spec.names), demonyms=tuple(spec.demonyms),

@@ -77,7 +77,10 @@ def test_gdelt_world_state_is_admin1_precision(tmp_path: Path) -> None:
     path = tmp_path / "state.export.CSV"
     path.write_text("\t".join(fields) + "\n", encoding="utf-8")
     row = read(path).mentions.row(0, named=True)
-    assert (row["geo_precision"], row["admin1_text"]) == ("admin1", "Almaty")
+    assert (row["geo_precision"], row["admin1_text"]) == ("admin1", "KZ-75")   # FIPS KZ02 as its ISO 3166-2 code
+    fields[54] = "KZ99"                                 # an ADM1 code no table knows: the name from the place name
+    path.write_text("\t".join(fields) + "\n", encoding="utf-8")
+    assert read(path).mentions.row(0, named=True)["admin1_text"] == "Almaty"
     assert (row["lat"], row["lon"]) == (43.25, 76.95)
 
 

@@ -49,7 +49,7 @@ def test_markers_are_one_per_place_with_capped_popups():
     rows.append({"event_id": "x", "event_type": "trial", "date_start": date(2022, 2, 1), "geo_precision": "admin1",
                  "lat": 43.0, "lon": 77.0, "place_name": "Almaty Region"})
     events = _events(rows)
-    markers = place_markers(events, ["2022-01", "2022-02"])
+    markers, _ = place_markers(events, ["2022-01", "2022-02"])
     assert len(markers) == 1                                   # admin-1 precision events get no marker
     almaty = markers[0]
     assert sum(c[2] for c in almaty["c"]) == 40

@@ -13,7 +13,7 @@ import polars as pl
 from flows.config import GEO_ROOT
 from flows.geo_packs import CountryPack, pack, packs
 from flows.geocode import regions
-from flows.geocode.names import PlaceWords, fold_expr, fold_text, parse_expr, skeleton_expr
+from flows.geocode.names import PlaceWords, fold_all, fold_expr, fold_text, parse_expr, skeleton_expr
 
 # Feature codes (GeoNames), most important first; anything else ranks after them.
 # Points are given to 5 decimals (about 1 m), like the pack's GeoJSON.
@@ -33,7 +33,7 @@ class Gazetteer:
     words: PlaceWords
     variants: list[tuple[str, str]]
     country_names: tuple[str, ...]
-    foreign_cues: tuple[str, ...]
+    foreign_cues: tuple[str, ...]             # folded
     code_columns: tuple[str, ...]
     # Names a candidate bore only for some years (pack `historical_names`): skel, cand_id, year_from, year_to.
     dated_names: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DATED_SCHEMA))
@@ -110,7 +110,7 @@ def _region_candidates(p: CountryPack) -> tuple[pl.DataFrame, pl.DataFrame]:
         for _, unit in layer.iterrows():                     # a few dozen units, at load time only
             code = unit["code"]
             raw_names = [unit.get(c) for c in ("name_en", "name_iso", "name_kk", "name_ru")]
-            raw_names += str(unit.get("aliases") or "").split("|")
+            raw_names += str(unit.get("aliases") or "").split("|") + [code]    # a source may give the ISO code
             name_rows += [{"cand_id": f"r:{code}", "raw": n} for n in raw_names if isinstance(n, str) and n]
             if code in seen:
                 continue
@@ -177,7 +177,7 @@ def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
     # A word that names somewhere abroad but also a place or region of this country is not a cue
     # ("Georgia" in the United States, "Victoria" in Seychelles).
     own = set(names["key"].unique().to_list())
-    cues = tuple(c for c in spec.foreign_cues if fold_text(c) not in own)
+    cues = tuple(sorted({c for c in fold_all(spec.foreign_cues) if c and c not in own}))
     return Gazetteer(country=p.country, pack=p, candidates=candidates, names=names, words=words,
                      variants=variants, country_names=country_names, foreign_cues=cues, code_columns=code_columns,
                      dated_names=_dated_names(spec.historical_names, words, variants))

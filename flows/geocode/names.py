@@ -78,6 +78,11 @@ def fold_text(text: str) -> str:
     return pl.select(fold_expr(pl.lit(text, dtype=pl.Utf8))).item() or ""
 
 
+def fold_all(texts) -> list[str]:
+    """`fold_expr` for many Python strings at once."""
+    return pl.Series("t", list(texts), dtype=pl.Utf8).to_frame().select(fold_expr(pl.col("t")))["t"].to_list()
+
+
 def alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
 
@@ -121,7 +126,7 @@ def skeleton_expr(key: pl.Expr, variants: list[tuple[str, str]]) -> pl.Expr:
 
 def nationwide_expr(folded: pl.Expr, country_names: tuple[str, ...]) -> pl.Expr:
     """True where the text means the whole country or unnamed places in it."""
-    names = alternation(tuple(fold_text(n) for n in country_names))
+    names = alternation(tuple(fold_all(country_names)))
     pattern = _NATIONWIDE
     if names:
         pattern += rf"|^((across|throughout|all over|around|in|all of|the whole of|whole) )*({names})$"
@@ -129,8 +134,8 @@ def nationwide_expr(folded: pl.Expr, country_names: tuple[str, ...]) -> pl.Expr:
 
 
 def mentions_any_expr(folded: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
-    """True where the folded text contains one of the (folded) words as a whole word."""
-    pattern = alternation(tuple(fold_text(w) for w in words))
+    """True where the folded text contains one of the words (already folded) as a whole word."""
+    pattern = alternation(words)
     if not pattern:
         return pl.lit(False)
     return folded.str.contains(rf"\b({pattern})\b")

@@ -1,10 +1,12 @@
 """Publish the events table as self-contained offline HTML maps and timelines.
 
-Outputs in `maps_dir` (see docs in `publish`):
-  index.html                  choropleth on the CURRENT division of the country with most events
-  regions_<vintage>.html      the same on each older division of that country (e.g. regions_2016.html)
-  index_<cc>.html, regions_<cc>_<vintage>.html   the same for every other pack country that has events
-  timeline.html, timeline.png monthly counts by type, largest events annotated (all events)
+Outputs in `maps_dir` (see `publish`):
+  index.html                     the countries with events (events, dates, regions covered) and links
+  world.html                     world overview: events per country
+  country_<cc>.html              choropleth of one country on its CURRENT admin-1 division (every country with
+                                 events: its country pack, else the world layer)
+  country_<cc>_<vintage>.html    the same on each older division of a country pack (e.g. country_kz_2016.html)
+  timeline.html, timeline.png    monthly counts by type, largest events annotated (all events)
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from pathlib import Path
 import polars as pl
 
 from flows.config import GEO_ROOT, Settings
-from flows.geo_packs import Admin1Layer, CountryPack, packs
+from flows.geo_packs import WORLD_DATASETS, Admin1Layer, CountryPack, pack, packs
 from flows.publish.atomic import write_if_changed
 from flows.publish.choropleth import map_payload
 from flows.publish.eventdata import conform_events
+from flows.publish.index_page import CountryRow, index_html
 from flows.publish.page import render_map
 from flows.publish.regions import units_of
 from flows.publish.timeline import timeline_html, timeline_png
+from flows.publish.world import world_geojson, world_payload
+from flows.refdata import load_reference
 
 __all__ = ["PublishResult", "publish", "map_html", "event_countries"]
 
@@ -44,8 +49,8 @@ def event_countries(events: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def map_html(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer, settings: Settings) -> str:
-    """One choropleth page of `events` (already of this pack's country) on the division `layer`."""
+def map_html(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer, settings: Settings) -> tuple[str, dict]:
+    """One choropleth page of `events` (already of this pack's country) on the division `layer`, and its data."""
     units = units_of(layer)
     geojson = {
         "type": "FeatureCollection",
@@ -56,38 +61,53 @@ def map_html(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer, settin
         ],
     }
     minx, miny, maxx, maxy = (float(v) for v in units.frame.total_bounds)
-    return render_map(geojson, [[miny, minx], [maxy, maxx]], map_payload(events, pack, layer), settings)
+    payload = map_payload(events, pack, layer)
+    return render_map(geojson, [[miny, minx], [maxy, maxx]], payload, settings), payload
+
+
+def _country_pages(events: pl.DataFrame, pack: CountryPack, settings: Settings, result: PublishResult,
+                   maps_dir: Path) -> CountryRow:
+    """The maps of one country (every division), and its row of the index."""
+    code = pack.country.lower()
+    pages: list[tuple[str, str]] = []
+    covered = total = 0
+    for layer in reversed(pack.admin1_layers):                     # current first
+        name = f"country_{code}.html" if layer == pack.current_layer else f"country_{code}_{layer.vintage}.html"
+        html, payload = map_html(events, pack, layer, settings)
+        result.record(maps_dir / name, html)
+        label = "current regions" if layer == pack.current_layer else f"{layer.vintage} regions"
+        pages.append((label, name))
+        if layer == pack.current_layer:
+            covered, total = len({c[0] for c in payload["cells"]}), len(payload["units"])
+    dates = events["date_start"].drop_nulls()
+    return CountryRow(pack.country, pack.name, events.height, str(dates.min()) if len(dates) else None,
+                      str(dates.max()) if len(dates) else None, covered, total, tuple(pages), not pack.from_world)
 
 
 def publish(events: pl.DataFrame, maps_dir: Path, settings: Settings, geo_root: Path = GEO_ROOT) -> PublishResult:
-    """Write every map and the timeline for `events` (EVENT_SCHEMA columns) into `maps_dir`.
-
-    index.html is the map of the pack country with the most events (ties: alphabetical; with no events at
-    all, the first pack, so the page exists); other pack countries with events get index_<cc>.html.
-    Each country also gets regions_[<cc>_]<vintage>.html per older division. Files are written atomically
-    and only when their bytes change; the output is deterministic.
-    """
-    maps_dir = Path(maps_dir)
+    """Write every page for `events` (EVENT_SCHEMA columns) into `maps_dir`: the index of countries, the world
+    overview, the maps of every country with events (a country pack's maps on each of its divisions) and
+    the timeline. Files are written atomically and only when their bytes change; the output is
+    deterministic. Events of no known country are counted in the notes and on the index."""
+    maps_dir, geo_root = Path(maps_dir), Path(geo_root)
     events = conform_events(events)
     events = events.with_columns(event_countries(events).alias("country"))
-    available = packs(Path(geo_root))
     result = PublishResult()
     by_country = events.group_by("country").len().sort(["len", "country"], descending=[True, False])
-    with_events = [c for c in by_country["country"].to_list() if c in available]
-    missing = by_country.filter(~pl.col("country").is_in(list(available)) | pl.col("country").is_null())
-    for country, n in missing.iter_rows():
-        how_many = "1 event" if n == 1 else f"{n} events"
-        result.notes.append(f"{how_many} of country {country or 'unknown'}: no country pack, so on no map")
-    if not with_events and available:
-        with_events = [sorted(available)[0]]
-    for rank, country in enumerate(with_events):
-        pack = available[country]
-        country_events = events.filter(pl.col("country") == country)
-        suffix = "" if rank == 0 else f"_{country.lower()}"
-        result.record(maps_dir / f"index{suffix}.html", map_html(country_events, pack, pack.current_layer, settings))
-        for layer in pack.admin1_layers[:-1]:
-            name = f"regions{suffix}_{layer.vintage}.html"
-            result.record(maps_dir / name, map_html(country_events, pack, layer, settings))
+    rows: list[CountryRow] = []
+    for country, n in by_country.iter_rows():
+        p = pack(country, geo_root) if country else None
+        if p is None:
+            how_many = "1 event" if n == 1 else f"{n} events"
+            result.notes.append(f"{how_many} of country {country or 'unknown'}: no country pack and not in the "
+                                "world layer, so on no map")
+            continue
+        rows.append(_country_pages(events.filter(pl.col("country") == country), p, settings, result, maps_dir))
+    geojson, bounds = world_geojson(geo_root)
+    result.record(maps_dir / "world.html", render_map(geojson, bounds, world_payload(events, geo_root), settings))
+    attribution = load_reference(geo_root).attribution(
+        [*WORLD_DATASETS, *{d for r in rows if r.rich for d in packs(geo_root)[r.code].spec.datasets}])
+    result.record(maps_dir / "index.html", index_html(rows, result.notes, attribution, events.height))
     result.record(maps_dir / "timeline.html", timeline_html(events))
     result.record(maps_dir / "timeline.png", timeline_png(events))
     return result

@@ -50,6 +50,7 @@ def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> 
     )
     years = sorted({int(m[:4]) for m in months})
     labels = representative_points(units.frame)
+    markers, places_total = place_markers(events, months)
     return {
         "country": pack.country,
         "title": f"{pack.name}: protest, detention, attack and trial events",
@@ -60,18 +61,20 @@ def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> 
         "months": months,
         "years": years,
         "units": [
-            {"name": name or iso or legacy or str(i), "code": iso or legacy or "", "label": labels[i]}
+            {"name": name or iso or legacy or str(i), "code": iso or legacy or "", "label": labels[i], "link": None}
             for i, (name, iso, legacy) in enumerate(
                 zip(units.column("name"), units.column("iso"), units.column("legacy"), strict=True))
         ],
         "population": population_table(pack, units, years),
         "cells": cells.select("_u", "_t", "_m", "len").rows(),
-        "places": place_markers(events, months),
+        "places": markers,
+        "attribution": list(pack.attribution),
         "notes": {
             "total": events.height,
             "countryOnly": typed.filter((pl.col("_u") < 0) & _country_only()).height,
             "unplaced": typed.filter((pl.col("_u") < 0) & ~_country_only()).height,
             "undated": int(typed.filter(pl.col("_u") >= 0)["date_start"].null_count()),
             "otherType": events.height - known.height,
+            "placesShown": len(markers), "placesTotal": places_total,
         },
     }

@@ -13,10 +13,14 @@ import polars as pl
 from flows.publish.eventdata import EVENT_TYPES, counts_text_expr, size_expr
 
 MAX_POPUP_EVENTS = 12
+# A page carries at most this many places (the busiest): its size stays bounded whatever the number of events
+# and places; every event is still counted in its region, and the note says how many places are not drawn.
+MAX_PLACES = 2000
 
 
-def place_markers(events: pl.DataFrame, months: list[str]) -> list[dict]:
-    """One dict per place: lat, lon, name, c = [[type index, month index, n], ...], ev = popup events."""
+def place_markers(events: pl.DataFrame, months: list[str]) -> tuple[list[dict], int]:
+    """(one dict per place: lat, lon, name, c = [[type index, month index, n], ...], ev = popup events;
+    the number of distinct places before the MAX_PLACES busiest were kept)."""
     month_index = {m: i for i, m in enumerate(months)}
     pts = events.filter(
         (pl.col("geo_precision") == "place") & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
@@ -31,8 +35,11 @@ def place_markers(events: pl.DataFrame, months: list[str]) -> list[dict]:
         size_expr().alias("_size"),
     )
     if pts.is_empty():
-        return []
+        return [], 0
     keys = ["_lat", "_lon", "_place"]
+    busiest = pts.group_by(keys).len().sort(["len", *keys], descending=[True, False, False, False])
+    total = busiest.height
+    pts = pts.join(busiest.head(MAX_PLACES).select(keys), on=keys, how="semi")
     cells = (
         pts.group_by([*keys, "_t", "_m"]).len()
         .sort([*keys, "_t", "_m"])
@@ -59,4 +66,4 @@ def place_markers(events: pl.DataFrame, months: list[str]) -> list[dict]:
         {"lat": r["_lat"], "lon": r["_lon"], "name": r["_place"], "c": r["c"],
          "ev": [{k: v for k, v in e.items() if v not in (None, "")} for e in r["ev"]]}
         for r in joined.iter_rows(named=True)
-    ]
+    ], total

@@ -5,7 +5,7 @@ cities500, into installed/world/:
                          code are dissolved); units without an ISO code keep NE's adm1_code as their code
   countries.geojson      country outlines (the units dissolved per country, simplified) for the world overview
   places/<CC>.csv        one country's populated places with filtered alternate names and their admin-1 code
-  admin1_codes.csv       GeoNames admin-1 code -> ISO 3166-2 (the unit holding most of that code's places);
+  admin1_codes.csv       GeoNames admin-1 code -> ISO 3166-2 (the unit holding most of that code's people);
                          GeoNames uses FIPS 10-4 admin codes for most countries, so GDELT ADM1 codes map through it
   landmarks.csv          capitals and towns of 100,000+ people, for finding the countries a text names
 """
@@ -56,7 +56,9 @@ def read_admin1(path: Path) -> gpd.GeoDataFrame:
     raw["_names"] = names
     rows = []
     for (country, code), group in raw.groupby(["country", "code"], sort=True):
-        all_names = list(dict.fromkeys(n for ns in group["_names"] for n in ns if n))
+        iso_name = _subdivision_name(group.iloc[0]["iso_3166_2"])     # the ISO name ("Sughd"; NE says "Khujand")
+        all_names = [n for ns in group["_names"] for n in ns if n] + ([iso_name] if iso_name else [])
+        all_names = list(dict.fromkeys(all_names))
         first = group.iloc[0]
         name = (_subdivision_name(code) if len(group) > 1 else None) or first["name_en"] or first["name"] or code
         rows.append({
@@ -148,11 +150,12 @@ def build_world(admin1_path: Path, cities_path: Path, out: Path, countries_json:
         group.select(PLACE_COLUMNS).write_csv(out / "places" / f"{country}.csv")
     crosswalk = (places.filter(pl.col("admin1_iso").is_not_null() & (pl.col("geonames_admin1") != "")
                                & (pl.col("geonames_admin1") != "00"))
-                 .group_by("country", "geonames_admin1", "admin1_iso").len()
-                 .sort(["country", "geonames_admin1", "len", "admin1_iso"], descending=[False, False, True, False])
+                 .group_by("country", "geonames_admin1", "admin1_iso")
+                 .agg((pl.col("population") + 1).sum().alias("people"), pl.len().alias("n"))
+                 .sort(["country", "geonames_admin1", "people", "admin1_iso"], descending=[False, False, True, False])
                  .group_by("country", "geonames_admin1", maintain_order=True)
-                 .agg(pl.col("admin1_iso").first(), (pl.col("len").first() / pl.col("len").sum()).round(3)
-                      .alias("share"), pl.col("len").sum().alias("places")))
+                 .agg(pl.col("admin1_iso").first(), (pl.col("people").first() / pl.col("people").sum()).round(3)
+                      .alias("share"), pl.col("n").sum().alias("places")))
     crosswalk.write_csv(out / "admin1_codes.csv")
     landmarks = places.filter((pl.col("population") >= LANDMARK_POPULATION) | (pl.col("feature_code") == "PPLC"))
     landmarks.select("country", "name", "alt_names", "population", "feature_code").sort(

@@ -57,11 +57,11 @@ def _fills(page) -> list[str]:
         "path.ef-region", "ps => ps.map(p => p.getAttribute('fill'))")
 
 
-def test_index_draws_regions_markers_and_controls(browser, maps):
+def test_country_map_draws_regions_markers_and_controls(browser, maps):
     from flows.publish.browser import load
 
     page = browser.page
-    load(browser, maps / "index.html")
+    load(browser, maps / "country_kz.html")
     assert len(_fills(page)) == 20                          # every current region is drawn
     assert page.locator(".ef-place, .ef-cluster").count() >= 3
     assert page.locator(".ef-label").count() == 20
@@ -91,7 +91,7 @@ def test_injected_markup_in_sources_renders_as_text(browser, maps):
     from flows.publish.browser import load
 
     page = browser.page
-    load(browser, maps / "index.html")
+    load(browser, maps / "country_kz.html")
     # zoom to the deepest level at Almaty so every place is its own marker, then open every popup there
     texts = page.evaluate("""() => {
         const ef = window.eventflow;
@@ -115,10 +115,28 @@ def test_older_division_map_names_its_division(browser, maps):
     from flows.publish.browser import load
 
     page = browser.page
-    load(browser, maps / "regions_2016.html")
+    load(browser, maps / "country_kz_2016.html")
     assert len(_fills(page)) == 16
     assert "Regions: 2016 division" in page.inner_text(".ef-note")
     assert "South Kazakhstan Region" in page.inner_text(".leaflet-ef-labels-pane")
+
+
+def test_world_overview_and_index_link_the_country_maps(browser, maps):
+    from flows.publish.browser import load
+
+    page = browser.page
+    load(browser, maps / "world.html")
+    fills = _fills(page)
+    assert len(fills) > 200 and len([f for f in fills if f != "#e8e8e8"]) == 2     # Kazakhstan and Uzbekistan
+    assert page.locator(".ef-label").count() == 2
+    assert "Made with Natural Earth" in page.inner_text(".ef-note")
+    load(browser, maps / "index.html")
+    rows = page.locator("#ef-countries tbody tr")
+    assert rows.count() == 2 and "Kazakhstan" in rows.nth(0).inner_text()
+    page.click("a[href='country_uz.html']")
+    page.wait_for_selector("body[data-eventflow-ready='1']", state="attached")
+    assert page.url.endswith("country_uz.html")
+    assert len(_fills(page)) == 14                                                  # Uzbekistan's regions
 
 
 def test_timeline_draws_bars_and_type_toggles(browser, maps):
@@ -151,8 +169,8 @@ def test_pages_without_events_open_cleanly(browser, tmp_path):
     from flows.publish.browser import load
 
     publish(pl.DataFrame(schema={"event_id": pl.Utf8, "event_type": pl.Utf8}), tmp_path, Settings())
-    load(browser, tmp_path / "index.html")
-    assert len(_fills(browser.page)) == 20
+    load(browser, tmp_path / "world.html")
+    assert len(_fills(browser.page)) > 200                       # every country outline
     assert set(_fills(browser.page)) == {"#e8e8e8"}
     assert "No dated events" in browser.page.inner_text(".ef-period")
     load(browser, tmp_path / "timeline.html")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.geocode.fips import fips_admin1_to_iso
 from flows.ingest.datasets.common import dataset_result, ingest_checks, split_rows
 from flows.ingest.datasets.countries import fips_to_alpha2
 from flows.ingest.datasets.fields import bad_coordinates, coordinate, mapping_frame, parse_dates, text
@@ -57,6 +58,7 @@ def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:
         pl.coalesce([pl.col(f"_t{n}") for n in lengths]).alias("_type"),
         pl.coalesce([pl.col(f"_s{n}") for n in lengths]).alias("_subtype"),
         fips_to_alpha2(rows["ActionGeo_CountryCode"]).alias("_country"),
+        fips_admin1_to_iso(rows["ActionGeo_ADM1Code"].fill_null("")).alias("_adm1_iso"),
     )
     return rows.drop("_code", *[f"_t{n}" for n in lengths], *[f"_s{n}" for n in lengths])
 
@@ -88,8 +90,9 @@ def _mentions(rows: pl.DataFrame, spec: dict, source: str, sha256: str) -> pl.Da
         pl.lit("day").alias("date_precision"),
         # "Almaty, Almaty, Kazakhstan": the place, then its first-level region, then the country.
         pl.when(geo_type == "1").then(None).otherwise(parts.list.first()).alias("location_text"),
-        pl.when(is_state).then(parts.list.first())
-        .when(parts.list.len() >= 3).then(parts.list.get(-2, null_on_oob=True)).alias("admin1_text"),
+        # The region: its ISO 3166-2 code from the FIPS ADM1 code where known, else its name from the place name.
+        pl.coalesce(pl.col("_adm1_iso"), pl.when(is_state).then(parts.list.first())
+                    .when(parts.list.len() >= 3).then(parts.list.get(-2, null_on_oob=True))).alias("admin1_text"),
         # A record known only to the country carries the country's centroid: not a place, so no point.
         pl.when(~country_only).then(coordinate("ActionGeo_Lat")).alias("lat"),
         pl.when(~country_only).then(coordinate("ActionGeo_Long")).alias("lon"),

@@ -164,6 +164,7 @@
     var labelLayer = L.layerGroup();
     map.createPane("ef-labels").style.zIndex = 640;      // region names above the markers, below popups
     D.units.forEach(function (unit) {
+      if (!unit.label) return;                          // world overview: only countries with events are named
       var span = el("span", null, unit.name);
       L.marker(unit.label, { icon: L.divIcon({ className: "ef-label", html: span, iconSize: [0, 0] }),
         interactive: false, keyboard: false, pane: "ef-labels" }).addTo(labelLayer);
@@ -178,9 +179,14 @@
         D.types.forEach(function (t, i) { box.appendChild(el("div", null, cap(t) + ": " + fmt(s.byType[i]))); });
         var what = state.type === "all" ? "all types" : state.type;
         box.appendChild(el("div", null, "Events (" + what + "): " + fmt(s.total)));
-        box.appendChild(el("div", null, "Per 100,000 people: " + fmt(s.rate, 2)));
+        if (hasPop) box.appendChild(el("div", null, "Per 100,000 people: " + fmt(s.rate, 2)));
+        if (D.units[u].link) box.appendChild(el("div", "ef-meta", "Click to open its map"));
         return box;
       }, { sticky: true, className: "ef-tooltip" });
+      var link = D.units[u].link;
+      if (link && /^[\w.-]+\.html$/.test(link)) {       // our own page names only
+        layer.on("click", function () { window.location.href = link; });
+      }
     });
 
     function periodText() {
@@ -312,7 +318,13 @@
       if (N.undated) caveats.push(fmt(N.undated) + " have no date");
       if (N.otherType) caveats.push(fmt(N.otherType) + " have another type");
       if (caveats.length) noteBox.appendChild(el("div", null, "Not on the map: " + caveats.join("; ") + "."));
-      noteBox.appendChild(el("div", null, "Markers: one per place; nearby places are grouped at this zoom. Rates use the population of each event's year."));
+      if (D.places.length) {
+        noteBox.appendChild(el("div", null, "Markers: one per place; nearby places are grouped at this zoom." +
+          (N.placesTotal > N.placesShown ? " The " + fmt(N.placesShown) + " busiest of " + fmt(N.placesTotal) +
+            " places are drawn; the others count in their regions." : "")));
+      }
+      if (hasPop) noteBox.appendChild(el("div", null, "Rates use the population of each event's year."));
+      (D.attribution || []).forEach(function (a) { noteBox.appendChild(el("div", "ef-attribution", a)); });
       periodLabel.textContent = "Period: " + periodText();
       if (state.labels) labelLayer.addTo(map); else map.removeLayer(labelLayer);
       drawMarkers();
