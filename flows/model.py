@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import yaml
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -40,10 +39,12 @@ def event_json_schema() -> dict:
     return json.loads((SCHEMAS_DIR / "event.schema.json").read_text(encoding="utf-8"))
 
 
-@cache
 def typology() -> dict:
-    """schemas/typology.yaml: types, subtypes and the mappings of outside typologies."""
-    return yaml.safe_load((SCHEMAS_DIR / "typology.yaml").read_text(encoding="utf-8"))
+    """schemas/typology.yaml: types, subtypes and the mappings of outside typologies (validated by the
+    reference-data loader, flows.refdata)."""
+    from flows.refdata import typology_dict
+
+    return typology_dict()
 
 
 def subtypes_of(event_type: str) -> list[str]:

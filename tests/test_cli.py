@@ -39,9 +39,9 @@ def _db_with_events(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("command", ["run", "extract", "geocode", "export", "sql", "serve", "deployments",
-                                     "screenshot"])
+                                     "screenshot", "packs install", "packs list"])
 def test_every_command_has_help(command: str):
-    result = runner.invoke(app, [command, "--help"])
+    result = runner.invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
 

@@ -32,6 +32,7 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     assert first["sources_new"] == n_files - 1
     assert first["events"] > 10
     assert (maps / "index.html").is_file() and (maps / "timeline.html").is_file()
+    assert (maps / "country_kz.html").is_file()
 
     con = duckdb.connect(str(db), read_only=True)
     # every event keeps a quote that its offsets reproduce from the stored source text
@@ -46,8 +47,9 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     assert reasons == {"inbox/broken.txt": "bad_encoding", "inbox/scan.pdf": "unreadable_pdf",
                        "inbox/notes.docx": "unknown_format", "inbox/zz-copy.txt": "duplicate_file"}
     assert first["sources_duplicate"] == 1
-    # events abroad (the report's French court rulings) are stored, and the summary says why no map shows them
-    assert any(n.endswith("of country FR: no country pack, so on no map") for n in first["notes"])
+    # events abroad (the report's French court rulings) are stored and mapped from the world layer
+    assert con.execute("SELECT count(*) FROM events WHERE country = 'FR'").fetchone()[0] > 0
+    assert (maps / "country_fr.html").is_file() and (maps / "world.html").is_file()
     assert con.execute("SELECT count(*) FROM mentions WHERE source = 'inbox/zz-copy.txt'").fetchone()[0] == 0
     # every event has its regions filled where it has a place
     unfilled = con.execute("SELECT count(*) FROM events WHERE geo_precision IS NULL").fetchone()[0]
@@ -65,3 +67,20 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     assert after == before
     assert con.execute("SELECT list(event_id ORDER BY event_id) FROM events").fetchone()[0] == ids_before
     con.close()
+
+
+def test_embedded_samples_give_maps_of_several_countries(prefect_harness, tmp_path: Path):
+    """`make run` on data/samples (the team's own texts and files) draws world and country maps."""
+    from conftest import SAMPLES
+
+    from flows.pipeline import pipeline
+
+    summary = pipeline(str(SAMPLES), str(tmp_path / "e.duckdb"), str(tmp_path / "maps"))
+    assert summary["rejects"] == 0 and summary["notes"] == []
+    countries = {p.stem.split("_")[1] for p in (tmp_path / "maps").glob("country_*.html")}
+    assert {"kz", "ge", "kg", "uz", "by", "ru", "am", "mn"} <= countries
+    con = duckdb.connect(str(tmp_path / "e.duckdb"), read_only=True)
+    placed = con.execute("SELECT count(*) FILTER (WHERE admin1_iso IS NOT NULL) / count(*) FROM events "
+                         "WHERE source_kind <> 'report'").fetchone()[0]
+    con.close()
+    assert placed == 1.0                                   # every dataset record has its region

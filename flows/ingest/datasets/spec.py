@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -12,10 +11,11 @@ from flows.model import SCHEMAS_DIR
 SOURCES_DIR = SCHEMAS_DIR / "sources"
 
 
-@cache
 def source_spec(name: str) -> dict:
-    """schemas/sources/<name>.yaml as a dict (cached)."""
-    return load_yaml(SOURCES_DIR / f"{name}.yaml")
+    """schemas/sources/<name>.yaml as a dict, validated by the reference-data loader (flows.refdata; cached)."""
+    from flows.refdata import source_dict
+
+    return source_dict(name)
 
 
 def load_yaml(path: Path) -> dict:
