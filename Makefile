@@ -33,4 +33,5 @@ screenshots: run
 	$(BIN)/eventflow screenshot maps/timeline.html maps/timeline_page.png
 
 clean:
-	rm -rf $(VENV) data/events.duckdb maps data/geo/installed
+	rm -rf $(VENV) data/events.duckdb data/geo/installed
+	rm -f maps/*.html maps/*.png

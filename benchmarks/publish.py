@@ -1,12 +1,13 @@
-"""Benchmark of flows.publish: N synthetic events -> maps and timeline; generation time, page sizes and the
-time the pages take to open in headless Chromium (until the map's regions and markers are drawn).
+"""Benchmark of flows.publish: N synthetic events in many countries -> index, world overview, a map per
+country and the timeline; generation time, page sizes and the time the pages take to open in headless
+Chromium (until the map's regions are drawn).
 
-    .venv/bin/python benchmarks/publish.py [--events 100000] [--country KZ] [--out /tmp/eventflow-bench-maps]
+    .venv/bin/python benchmarks/publish.py [--events 100000] [--countries KZ,KG,...] [--out /tmp/eventflow-bench-maps]
 
-The events are spread over the pack's gazetteer places (weighted by population), 2014-2024 with bursts,
-85 % with place precision (lat/lon of the place), 15 % with admin-1 precision (no point, current code only).
-Screenshots of the map and the timeline (1400x900) are written next to the pages. The pages of an earlier run
-in --out (index*.html, regions*.html, timeline.*) are deleted first.
+The events are spread over the countries' gazetteer places (the KZ pack, the world layer elsewhere; weighted by
+population), 2014-2024 with bursts, 85 % with place precision (lat/lon of the place), 15 % with admin-1
+precision (no point, current code only). Screenshots of the world overview, the KZ map and the timeline
+(1400x900) are written next to the pages. The pages of an earlier run in --out are deleted first.
 """
 
 from __future__ import annotations
@@ -23,18 +24,28 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flows.config import Settings  # noqa: E402
-from flows.geo_packs import pack  # noqa: E402
+from flows.geocode.gazetteer import load_gazetteer  # noqa: E402
 from flows.publish import publish  # noqa: E402
 from flows.publish.browser import load, open_page  # noqa: E402
 from flows.publish.screenshot import screenshot  # noqa: E402
 
+COUNTRIES = "KZ,KG,UZ,TJ,TM,GE,AM,AZ,BY,RU,UA,MN,IR,TR,RS,CL,DE,US,BR,IN,MM,SD,NG,LB,IQ,FR,GB,MX,PK,EG"
 
-def synthetic_events(n: int, country: str, seed: int = 6) -> pl.DataFrame:
+
+def world_places(countries: list[str]) -> pl.DataFrame:
+    """The gazetteer places of each country with their current admin-1 code (as the geocoder sees them)."""
+    frames = []
+    for country in countries:
+        g = load_gazetteer(country)
+        frames.append(g.candidates.filter(pl.col("kind") == "place").select(
+            "name", "lat", "lon", pl.col("population").cast(pl.Float64),
+            pl.col(g.code_columns[-1]).alias("admin1_iso"), pl.lit(country).alias("country")))
+    return pl.concat(frames)
+
+
+def synthetic_events(n: int, countries: list[str], seed: int = 6) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    places = pl.read_csv(pack(country).places, infer_schema_length=0).with_columns(
-        pl.col("lat").cast(pl.Float64), pl.col("lon").cast(pl.Float64),
-        pl.col("population").cast(pl.Float64).fill_null(0),
-    )
+    places = world_places(countries)
     weight = np.sqrt(places["population"].to_numpy() + 1000)
     pick = rng.choice(places.height, size=n, p=weight / weight.sum())
     start = date(2014, 1, 1)
@@ -57,7 +68,7 @@ def synthetic_events(n: int, country: str, seed: int = 6) -> pl.DataFrame:
         "lon": np.where(place_precision, chosen["lon"].to_numpy(), np.nan),
         "geo_precision": np.where(place_precision, "place", "admin1"),
         "admin1_iso": chosen["admin1_iso"],
-        "country": country,
+        "country": chosen["country"],
         "_size": size,
         "quote": quotes,
         "source": [f"report_{i % 250}.txt" for i in range(n)],
@@ -86,12 +97,13 @@ def open_time(html: Path, selector: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--country", default="KZ")
+    parser.add_argument("--countries", default=COUNTRIES)
     parser.add_argument("--out", type=Path, default=Path("/tmp/eventflow-bench-maps"))
     args = parser.parse_args()
 
-    events = synthetic_events(args.events, args.country)
-    for old in [*args.out.glob("index*.html"), *args.out.glob("regions*.html"), *args.out.glob("timeline.*")]:
+    events = synthetic_events(args.events, args.countries.split(","))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in [*args.out.glob("*.html"), *args.out.glob("timeline.*")]:
         old.unlink()                                   # a first run that really writes every page
     t0 = time.perf_counter()
     result = publish(events, args.out, Settings())
@@ -99,18 +111,22 @@ def main() -> None:
     t0 = time.perf_counter()
     again = publish(events, args.out, Settings())
     warm = time.perf_counter() - t0
-    print(f"events: {events.height:,}")
+    print(f"events: {events.height:,} in {events['country'].n_unique()} countries, "
+          f"{events.select('lat', 'lon').n_unique():,} distinct points")
     print(f"generation (first run in this process): {cold:.2f} s; files written: {len(result.written)}")
     print(f"re-run on the same events: {warm:.2f} s; rewritten: {len(again.written)}, unchanged: "
           f"{len(again.unchanged)}")
-    for path in sorted(result.written):
-        print(f"  {path.name}: {path.stat().st_size / 1e6:.2f} MB")
-    for name, selector in [("index.html", "path.ef-region"), ("regions_2016.html", "path.ef-region"),
-                           ("timeline.html", "rect.ef-bar")]:
+    sizes = sorted(((p.stat().st_size, p.name) for p in result.written), reverse=True)
+    print(f"  total {sum(s for s, _ in sizes) / 1e6:.1f} MB; largest pages: "
+          + ", ".join(f"{name} {size / 1e6:.2f} MB" for size, name in sizes[:6]))
+    largest_country = next(name for _, name in sizes if name.startswith("country_"))
+    for name, selector in [("index.html", "#ef-countries"), ("world.html", "path.ef-region"),
+                           ("country_kz.html", "path.ef-region"), ("country_kz_2016.html", "path.ef-region"),
+                           (largest_country, "path.ef-region"), ("timeline.html", "rect.ef-bar")]:
         times = [open_time(args.out / name, selector) for _ in range(3)]
         print(f"open {name} in headless Chromium until drawn: median {sorted(times)[1]:.2f} s "
               f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
-    for name in ("index", "timeline"):
+    for name in ("world", "country_kz", "timeline"):
         png = screenshot(args.out / f"{name}.html", args.out / f"{name}_screenshot.png")
         print(f"screenshot: {png}")
 

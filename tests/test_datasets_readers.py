@@ -123,7 +123,7 @@ def test_gdelt_fields() -> None:
     assert (rally["event_type"], rally["subtype"], rally["date_start"], rally["date_precision"]) == (
         "protest", "peaceful_protest", date(2022, 1, 5), "day")
     assert (rally["location_text"], rally["admin1_text"], rally["country"], rally["geo_precision"]) == (
-        "Almaty", "Almaty", "KZ", "place")
+        "Almaty", "KZ-75", "KZ", "place")          # the FIPS ADM1 code KZ02 as its ISO 3166-2 code
     assert rally["source_url"] == "https://example.kz/news/2022/01/05/students-rally-almaty"
     assert rally["source_event_id"] == "1023456701" and rally["actors"] == "STUDENT"
     assert rally["quote"] is None
