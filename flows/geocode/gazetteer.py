@@ -176,6 +176,9 @@ def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
     )
     # A word that names somewhere abroad but also a place or region of this country is not a cue
     # ("Georgia" in the United States, "Victoria" in Seychelles).
+    from flows.geocode.match import fuzzy_index
+
+    fuzzy_index(names)                     # built with the gazetteer, once per process
     own = set(names["key"].unique().to_list())
     cues = tuple(sorted({c for c in fold_all(spec.foreign_cues) if c and c not in own}))
     return Gazetteer(country=p.country, pack=p, candidates=candidates, names=names, words=words,

@@ -3,6 +3,8 @@ romanisation skeleton, then rapidfuzz on the few keys still missing; then one ra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 from rapidfuzz import process
@@ -51,20 +53,71 @@ def lookup_keys(keys: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
     return pl.concat([p.cast(HITS_SCHEMA) for p in parts]).unique().sort("key", "cand_id", "method", nulls_last=True)
 
 
+@dataclass(frozen=True)
+class FuzzyIndex:
+    """The gazetteer keys fuzzy matching compares with, blocked by (first letter, length) and (last letter,
+    length). One edit cannot change both the first and the last letter of a key of FUZZY_MIN_LEN or more
+    letters, so a query meets every key within one edit through one of the two blocks; of two edits (from
+    FUZZY_TWO_EDITS_FROM letters) only the rare pair that hits both ends is missed."""
+
+    by_first: dict[tuple[str, int], list[str]]
+    by_last: dict[tuple[str, int], list[str]]
+
+    @classmethod
+    def of(cls, names: pl.DataFrame) -> FuzzyIndex:
+        keys = names.filter(pl.col("key").str.len_chars() >= FUZZY_MIN_LEN - 1)["key"].unique().sort().to_list()
+        by_first: dict[tuple[str, int], list[str]] = {}
+        by_last: dict[tuple[str, int], list[str]] = {}
+        for k in keys:
+            by_first.setdefault((k[0], len(k)), []).append(k)
+            by_last.setdefault((k[-1], len(k)), []).append(k)
+        return cls(by_first, by_last)
+
+
+_FUZZY_INDEXES: dict[int, tuple[pl.DataFrame, FuzzyIndex]] = {}
+
+
+def fuzzy_index(names: pl.DataFrame) -> FuzzyIndex:
+    """The FuzzyIndex of a names frame, built once per frame."""
+    hit = _FUZZY_INDEXES.get(id(names))
+    if hit is None or hit[0] is not names:
+        hit = (names, FuzzyIndex.of(names))
+        _FUZZY_INDEXES[id(names)] = hit
+    return hit[1]
+
+
 def fuzzy_hits(queries: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
     """Keys within one edit (two from FUZZY_TWO_EDITS_FROM letters) of a gazetteer key, for keys of at least
-    FUZZY_MIN_LEN letters; all gazetteer keys at the smallest distance are returned."""
+    FUZZY_MIN_LEN letters; all gazetteer keys at the smallest distance are returned. Each query is compared
+    only with the keys of its FuzzyIndex blocks within the allowed change of length."""
     queries = queries.filter(queries.str.replace_all(" ", "").str.len_chars() >= FUZZY_MIN_LEN).unique().sort()
-    choices = names.filter(pl.col("key").str.len_chars() >= FUZZY_MIN_LEN - 1)["key"].unique().sort()
-    if queries.is_empty() or choices.is_empty():
+    if queries.is_empty() or names.is_empty():
         return pl.DataFrame(schema=HITS_SCHEMA)
-    dist = process.cdist(queries.to_list(), choices.to_list(), scorer=OSA.distance, score_cutoff=2,
-                         dtype=np.int32, workers=1)
-    allowed = np.where(queries.str.len_chars().to_numpy() >= FUZZY_TWO_EDITS_FROM, 2, 1)
-    best = dist.min(axis=1)
-    ok = best <= allowed
-    q_idx, c_idx = np.nonzero((dist == best[:, None]) & ok[:, None])
-    pairs = pl.DataFrame({"key": queries.gather(q_idx), "choice": choices.gather(c_idx)})
+    index = fuzzy_index(names)
+    groups: dict[tuple[int, str, int], list[str]] = {}
+    for q in queries.to_list():
+        groups.setdefault((0, q[0], len(q)), []).append(q)
+        groups.setdefault((1, q[-1], len(q)), []).append(q)
+    best: dict[str, tuple[int, list[str]]] = {}
+    for (side, letter, length), qs in groups.items():
+        allowed = 2 if length >= FUZZY_TWO_EDITS_FROM else 1
+        table = index.by_first if side == 0 else index.by_last
+        choices = [k for n in range(length - allowed, length + allowed + 1) for k in table.get((letter, n), ())]
+        if not choices:
+            continue
+        dist = process.cdist(qs, choices, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32, workers=1)
+        low = dist.min(axis=1)
+        for i in np.flatnonzero(low <= allowed):
+            q, d = qs[i], int(low[i])
+            found = [choices[j] for j in np.flatnonzero(dist[i] == d)]
+            known = best.get(q)
+            if known is None or d < known[0]:
+                best[q] = (d, found)
+            elif d == known[0]:
+                known[1].extend(c for c in found if c not in known[1])
+    if not best:
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    pairs = pl.DataFrame([(q, c) for q, (_, cs) in best.items() for c in cs], schema=["key", "choice"], orient="row")
     return (pairs.join(names.select(pl.col("key").alias("choice"), "cand_id", "alias_hint"), on="choice")
             .select("key", "cand_id", "alias_hint", method=pl.lit("fuzzy")))
 
