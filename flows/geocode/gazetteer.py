@@ -139,9 +139,14 @@ def _dated_names(entries: list, words: PlaceWords, variants: list[tuple[str, str
     return raw.select(skeleton_expr(key, variants).alias("skel"), "cand_id", "year_from", "year_to").unique()
 
 
-@cache
 def load_gazetteer(country: str, geo_root: Path = GEO_ROOT) -> Gazetteer:
-    """Candidates and folded names of one country: its pack, else its world-layer pack (cached per process)."""
+    """Candidates and folded names of one country: its pack, else its world-layer pack (cached per process,
+    whichever way the arguments are given)."""
+    return _load_gazetteer(country.upper(), Path(geo_root))
+
+
+@cache
+def _load_gazetteer(country: str, geo_root: Path) -> Gazetteer:
     p = pack(country, geo_root)
     if p is None:
         raise KeyError(f"no country pack and no world-layer data for {country!r} under {geo_root}")

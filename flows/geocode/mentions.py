@@ -17,7 +17,7 @@ from flows.geocode.match import lookup_keys, rank_requests, region_key_codes
 from flows.geocode.names import (
     alternation,
     fold_expr,
-    mentions_any_expr,
+    mentions_any,
     nationwide_expr,
     parse_expr,
     skeleton_expr,
@@ -90,12 +90,14 @@ def _segments(locs: pl.Series, g: Gazetteer) -> pl.DataFrame:
     segs = _parsed(segs, "seg_text", g)
     return segs.with_columns(
         nationwide_expr(pl.col("folded"), g.country_names).alias("nationwide"),
-        mentions_any_expr(pl.col("folded"), g.foreign_cues).alias("abroad_cue"),
+        mentions_any(segs["folded"], g.foreign_cues).alias("abroad_cue"),
     )
 
 
 def _admin1_codes(texts: pl.Series, g: Gazetteer) -> pl.DataFrame:
     """Unique admin1_text values → the unit they name (cand_id), regions only."""
+    if texts.is_empty():
+        return pl.DataFrame(schema={"admin1_text": pl.Utf8, "a1_cand": pl.Utf8})
     parsed = _parsed(pl.DataFrame({"admin1_text": texts}), "admin1_text", g).with_columns(
         pl.lit(None, dtype=pl.Utf8).alias("ctx"))
     hits = lookup_keys(parsed, g)
@@ -202,6 +204,8 @@ def _ambiguous_keys(g: Gazetteer) -> pl.DataFrame:
 def _quote_context(rows: pl.DataFrame, g: Gazetteer) -> pl.Expr:
     """Per row: the region named in the location text or quote, only where the place name is ambiguous and
     the source names no region itself (null elsewhere)."""
+    if rows.select((pl.col("admin1_text").is_null() & pl.col("quote").is_not_null()).any()).item() is not True:
+        return pl.lit(None, dtype=pl.Utf8)                 # no row has a quote to read a region from
     locs = rows.select(pl.col("location_text").alias("loc")).unique().drop_nulls()
     ambiguous = _parsed(locs, "loc", g).join(_ambiguous_keys(g), on="key", how="semi")["loc"]
     needs = (pl.col("admin1_text").is_null() & pl.col("quote").is_not_null()

@@ -133,9 +133,20 @@ def nationwide_expr(folded: pl.Expr, country_names: tuple[str, ...]) -> pl.Expr:
     return folded.str.contains(pattern)
 
 
-def mentions_any_expr(folded: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
-    """True where the folded text contains one of the words (already folded) as a whole word."""
-    pattern = alternation(words)
-    if not pattern:
-        return pl.lit(False)
-    return folded.str.contains(rf"\b({pattern})\b")
+def mentions_any(folded: pl.Series, phrases: tuple[str, ...], max_words: int = 4) -> pl.Series:
+    """True where the folded text holds one of the phrases (already folded) as whole words. A join of the
+    texts' word runs with the phrases, not a regex, so a list of a thousand foreign names costs nothing to
+    compile."""
+    if not phrases or folded.is_empty():
+        return pl.Series(folded.name, [False] * folded.len(), dtype=pl.Boolean)
+    words = (pl.DataFrame({"t": folded}).with_row_index("_i")
+             .with_columns(pl.col("t").fill_null("").str.split(" ").alias("_w"))
+             .with_columns(pl.col("_w").list.len().alias("_n")))
+    longest = int(words["_n"].max() or 0)
+    grams = [words.filter(pl.col("_n") >= i + n).select("_i", pl.col("_w").list.slice(i, n).list.join(" ").alias("p"))
+             for n in range(1, max_words + 1) for i in range(longest - n + 1)]
+    if not grams:
+        return pl.Series(folded.name, [False] * folded.len(), dtype=pl.Boolean)
+    table = pl.DataFrame({"p": sorted(set(phrases))})
+    hit = pl.concat(grams).join(table, on="p", how="semi")["_i"].unique()
+    return words.select(pl.col("_i").is_in(hit.implode()))["_i"].alias(folded.name)

@@ -53,6 +53,8 @@ def vintages(pack: CountryPack) -> list[str]:
 def codes_at_points(pack: CountryPack, lon: np.ndarray, lat: np.ndarray, snap: bool) -> pl.DataFrame:
     """Unit code of every point in every layer: columns `code_<vintage>`; one spatial join per layer.
     With `snap`, points just outside every polygon take the nearest unit (within NEAREST_TOLERANCE_DEG)."""
+    if len(lon) == 0:
+        return pl.DataFrame(schema={f"code_{v}": pl.Utf8 for v in vintages(pack)})
     points = gpd.GeoDataFrame(
         {"_i": np.arange(len(lon))}, geometry=gpd.points_from_xy(lon, lat), crs=4326
     )
