@@ -133,7 +133,7 @@ def nationwide_expr(folded: pl.Expr, country_names: tuple[str, ...]) -> pl.Expr:
     return folded.str.contains(pattern)
 
 
-def mentions_any(folded: pl.Series, phrases: tuple[str, ...], max_words: int = 4) -> pl.Series:
+def mentions_any(folded: pl.Series, phrases: tuple[str, ...]) -> pl.Series:
     """True where the folded text holds one of the phrases (already folded) as whole words. A join of the
     texts' word runs with the phrases, not a regex, so a list of a thousand foreign names costs nothing to
     compile."""
@@ -143,6 +143,7 @@ def mentions_any(folded: pl.Series, phrases: tuple[str, ...], max_words: int = 4
              .with_columns(pl.col("t").fill_null("").str.split(" ").alias("_w"))
              .with_columns(pl.col("_w").list.len().alias("_n")))
     longest = int(words["_n"].max() or 0)
+    max_words = max(p.count(" ") + 1 for p in phrases)
     grams = [words.filter(pl.col("_n") >= i + n).select("_i", pl.col("_w").list.slice(i, n).list.join(" ").alias("p"))
              for n in range(1, max_words + 1) for i in range(longest - n + 1)]
     if not grams:
