@@ -107,3 +107,12 @@ def test_gdelt_fips_adm1_codes_map_to_iso_3166_2():
 
     got = fips_admin1_to_iso(pl.Series(["KG01", "GG51", "UZ09", "RS48", "TI01", "KZ99", "", None]))
     assert got.to_list() == ["KG-GB", "GE-TB", "UZ-QR", "RU-MOW", "TJ-GB", None, None, None]
+
+
+def test_units_without_an_iso_code_give_no_code_but_keep_the_place():
+    """Natural Earth has Latvia's pre-2021 municipalities (no current ISO code): a point there keeps its place,
+    and admin1_iso stays empty rather than carrying Natural Earth's own unit code."""
+    got = geocode_mentions(pl.DataFrame({"lat": [56.984, 56.95], "lon": [21.585, 24.11], "geo_precision": ["place"] * 2,
+                                         "country": ["LV", "LV"]}))      # Alsunga (NE LVA-5710), Riga
+    assert got["geo_precision"].to_list() == ["place", "place"]
+    assert got["admin1_iso"].to_list() == [None, "LV-RIX"]                # Riga is a state city with its code

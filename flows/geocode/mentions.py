@@ -29,6 +29,7 @@ FAR_FROM_PLACE_KM = 50.0
 SEGMENT_SPLIT = r"\s*(?:[,;/|()]|\band\b|&|\+)\s*"
 PRECISION_ORDER = {"place": 0, "admin2": 1, "admin1": 2}
 STRONG_METHODS = ["exact", "nodir"]
+ISO_3166_2 = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
 
 
 # The mention columns the geocoder reads; it works on these only and writes OUTPUT_COLUMNS back.
@@ -310,13 +311,19 @@ def _geocode_combos(rows: pl.DataFrame, g: Gazetteer) -> pl.DataFrame:
         pl.when(pl.col("_given")).then(pl.col("lon")).otherwise(pl.col("m_lon")).alias("lon"),
         pl.when(pl.col("_given")).then(pl.coalesce(pl.col("geo_precision"), precision_of_match, pl.lit("place")))
         .otherwise(pl.coalesce(precision_of_match, pl.lit("country"))).alias("geo_precision"),
-        pl.when(pl.col("_given") & inside).then(pl.col("g_" + g.code_columns[-1]))
-        .otherwise(pl.col("m_" + g.code_columns[-1])).alias("admin1_iso"),
-        pl.when(pl.col("_given") & inside).then(at_event_point).otherwise(at_event_match)
+        _iso_only(pl.when(pl.col("_given") & inside).then(pl.col("g_" + g.code_columns[-1]))
+                  .otherwise(pl.col("m_" + g.code_columns[-1]))).alias("admin1_iso"),
+        _iso_only(pl.when(pl.col("_given") & inside).then(at_event_point).otherwise(at_event_match))
         .alias("admin1_iso_at_event"),
         pl.concat_str([pl.col("geo_flag"), *new_flags], separator=";", ignore_nulls=True)
         .replace("", None).alias("geo_flag"),
     )
+
+
+def _iso_only(code: pl.Expr) -> pl.Expr:
+    """The code where it is an ISO 3166-2 code (or a pack's legacy one, KZ-YUZ); null for the world layer's units
+    without one (LV's pre-2021 municipalities, Kosovo's ...), whose layer code is Natural Earth's adm1_code."""
+    return pl.when(code.str.contains(ISO_3166_2)).then(code)
 
 
 def _haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
