@@ -21,6 +21,9 @@ Rules (each merge is explained in event_mentions.merge_reason):
   the event carries) is the most precise: curated dataset over report over GDELT, then the finer place, the
   finer date, the higher confidence, the smallest mention_id. Merged counts: low = max of lows, high = max
   of highs (never below low). event_id = 'e_' + the cluster's smallest mention_id: deterministic.
+- Analysts' decisions (flows/overrides.py) come first: dropped mentions join nothing, added ones join like any
+  other, a `merge` joins two mentions' clusters whatever the rules say, and a mention an analyst reviewed is
+  preferred as the representative. An event's review_status is the strongest of its mentions' statuses.
 The tunable constants live in schemas/sources/dedupe.yaml.
 Vectorised: candidate pairs come from equality joins on (type, country, place or region, day) over the days
 each mention covers; no Python loop per mention or pair.
@@ -36,7 +39,7 @@ import pycountry
 from flows.geo_packs import packs
 from flows.ingest.datasets.spec import source_spec
 from flows.model import COUNT_RANGES, EVENT_SCHEMA, conform
-from flows.overrides import apply_overrides
+from flows.overrides import REVIEW_STATUSES, apply_overrides, merge_pairs, review_status, valid_overrides
 
 RULES = source_spec("dedupe")          # schemas/sources/dedupe.yaml
 CURATED_KINDS: list[str] = RULES["curated_kinds"]
@@ -53,12 +56,13 @@ EVENT_MENTION_SCHEMA = {"event_id": pl.Utf8, "mention_id": pl.Utf8, "is_represen
 def build_events(mentions: pl.DataFrame, overrides: pl.DataFrame | None = None
                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(events with EVENT_SCHEMA columns, event_mentions: event_id, mention_id, is_representative, merge_reason)."""
+    overrides = valid_overrides(overrides)      # checked once (an invalid one is skipped with one warning)
     m, no_merge = apply_overrides(conform(mentions), overrides)
     if m.is_empty():
         return pl.DataFrame(schema=EVENT_SCHEMA), pl.DataFrame(schema=EVENT_MENTION_SCHEMA)
     keyed = _keyed(m, no_merge)
-    links = _cluster(keyed)
-    return _outputs(m, links)
+    links = _with_analyst_merges(_cluster(keyed), merge_pairs(overrides), m)
+    return _outputs(m, links, review_status(overrides))
 
 
 # --- keys ---------------------------------------------------------------------------------------------
@@ -352,32 +356,63 @@ def _break_conflicts(links: pl.DataFrame, k: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _with_analyst_merges(links: pl.DataFrame, pairs: pl.DataFrame, m: pl.DataFrame) -> pl.DataFrame:
+    """The clusters joined along the pairs an analyst merged (pairs of absent or dropped mentions do nothing)."""
+    ids = m["mention_id"].implode()
+    pairs = pairs.filter(pl.col("a").is_in(ids) & pl.col("b").is_in(ids) & (pl.col("a") != pl.col("b")))
+    if pairs.is_empty():
+        return links
+    edges = pl.concat([links.filter(pl.col("mention_id") != pl.col("label")).select(
+        pl.col("mention_id").alias("a"), pl.col("label").alias("b")), pairs])
+    labels = _components(edges)
+    both = pl.concat([pairs, pairs.select(pl.col("b").alias("a"), pl.col("a").alias("b"))]).sort("a", "b")
+    analyst = both.group_by("a", maintain_order=True).first().select(
+        pl.col("a").alias("mention_id"), pl.format("merged by an analyst with {}", pl.col("b")).alias("_analyst"))
+    merged = labels.join(links.select("mention_id", "reason"), on="mention_id", how="left").join(
+        analyst, on="mention_id", how="left").select(
+        "mention_id", "label", pl.coalesce("_analyst", "reason").alias("reason"))
+    return pl.concat([links.join(merged, on="mention_id", how="anti"), merged])
+
+
 # --- output -------------------------------------------------------------------------------------------
 
 def _event_id(label: pl.Expr) -> pl.Expr:
     return pl.format("e_{}", label.str.strip_prefix("m_"))
 
 
-def _representatives(m: pl.DataFrame, multi: pl.DataFrame) -> pl.DataFrame:
-    """label, rep_id: the most precise mention of each cluster of several mentions (see module doc)."""
+def _representatives(m: pl.DataFrame, multi: pl.DataFrame, reviewed: pl.DataFrame) -> pl.DataFrame:
+    """label, rep_id: the most precise mention of each cluster of several mentions (see module doc), a
+    reviewed one before any unreviewed one."""
     narrow = multi.join(m.select("mention_id", "source_kind", "geo_precision", "date_precision", "confidence"),
                         on="mention_id")
     ranked = narrow.with_columns(
+        (~pl.col("mention_id").is_in(reviewed["mention_id"].implode())).alias("_unreviewed"),
         pl.col("source_kind").replace_strict(KIND_RANK, default=9, return_dtype=pl.Int32).alias("_kr"),
         pl.col("geo_precision").replace_strict(GEO_RANK, default=9, return_dtype=pl.Int32).alias("_gr"),
         pl.col("date_precision").replace_strict(DATE_RANK, default=9, return_dtype=pl.Int32).alias("_dr"),
-    ).sort(["label", "_kr", "_gr", "_dr", "confidence", "mention_id"],
-           descending=[False, False, False, False, True, False])
+    ).sort(["label", "_unreviewed", "_kr", "_gr", "_dr", "confidence", "mention_id"],
+           descending=[False, False, False, False, False, True, False])
     return ranked.group_by("label", maintain_order=True).agg(pl.col("mention_id").first().alias("rep_id"))
 
 
-def _outputs(m: pl.DataFrame, links: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Events (representative's columns, merged counts, n_sources, n_mentions) and event_mentions.
-    Single-mention events (the many) are taken as they are; only clusters are ranked and aggregated."""
+def _event_review_status(labels: pl.DataFrame, status: pl.DataFrame) -> pl.DataFrame:
+    """label, review_status: the strongest status (REVIEW_STATUSES order) among the mentions of each event."""
+    rank = {s: i for i, s in enumerate(REVIEW_STATUSES)}
+    ranked = labels.join(status, on="mention_id").select(
+        "label", pl.col("review_status").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
+    return ranked.group_by("label").agg(pl.col("_rank").max()).select(
+        "label", pl.col("_rank").replace_strict(dict(enumerate(REVIEW_STATUSES)), return_dtype=pl.Utf8)
+        .alias("review_status"))
+
+
+def _outputs(m: pl.DataFrame, links: pl.DataFrame, status: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Events (representative's columns, merged counts, n_sources, n_mentions, review status) and
+    event_mentions. Single-mention events (the many) are taken as they are; only clusters are ranked and
+    aggregated."""
     links = links.with_columns(pl.len().over("label").alias("_size"))
     multi = links.filter(pl.col("_size") > 1).select("mention_id", "label", "reason")
     notes = links.filter(pl.col("_size") == 1).select("mention_id", "reason")
-    reps = _representatives(m, multi)
+    reps = _representatives(m, multi, status)
     count_cols = [c for pair in COUNT_RANGES for c in pair]
     merged_counts = []
     for low, high in COUNT_RANGES:
@@ -393,6 +428,9 @@ def _outputs(m: pl.DataFrame, links: pl.DataFrame) -> tuple[pl.DataFrame, pl.Dat
         pl.col("mention_id").alias("label"), pl.lit(1).alias("n_sources"), pl.lit(1).alias("n_mentions"))
     events = pl.concat([singles, multi_events], how="diagonal_relaxed").with_columns(
         _event_id(pl.col("label")).alias("event_id"))
+    labels = pl.concat([multi.select("mention_id", "label"), singles.select("mention_id", "label")])
+    events = events.join(_event_review_status(labels, status), on="label", how="left").with_columns(
+        pl.col("review_status").fill_null(REVIEW_STATUSES[0]))
     events = events.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()]).sort("event_id")
 
     size = pl.len().over("label")

@@ -72,6 +72,7 @@ MENTION_SCHEMA: dict[str, pl.DataType] = _mention_schema()
 MENTION_COLUMNS: list[str] = list(MENTION_SCHEMA)
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "event_id": pl.Utf8, **MENTION_SCHEMA, "n_sources": pl.Int32, "n_mentions": pl.Int32,
+    "review_status": pl.Utf8,   # unreviewed|confirmed|added|corrected (flows/overrides.py, the review desk)
 }
 
 

@@ -28,7 +28,8 @@ def _db_with_events(tmp_path: Path) -> Path:
                                        ("detention", "mass_detention", 22, None, None)]]
     mentions, _ = normalize(pl.DataFrame(rows))
     events = mentions.with_columns(pl.col("mention_id").alias("event_id"), pl.lit(1).alias("n_sources"),
-                                   pl.lit(1).alias("n_mentions")).cast(EVENT_SCHEMA, strict=False)
+                                   pl.lit(1).alias("n_mentions"), pl.lit("unreviewed").alias("review_status")
+                                   ).cast(EVENT_SCHEMA, strict=False)
     links = events.select("event_id", "mention_id", pl.lit(True).alias("is_representative"),
                           pl.lit("single mention").alias("merge_reason"))
     db = tmp_path / "e.duckdb"
@@ -39,7 +40,7 @@ def _db_with_events(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("command", ["run", "extract", "geocode", "export", "sql", "serve", "deployments",
-                                     "screenshot", "packs install", "packs list"])
+                                     "screenshot", "packs install", "packs list", "review"])
 def test_every_command_has_help(command: str):
     result = runner.invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0, result.output

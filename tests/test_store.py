@@ -86,4 +86,5 @@ def test_events_export_view_has_the_contract_columns_in_order(tmp_path: Path):
     from flows.model import EXPORT_COLUMNS
 
     con = store.connect(tmp_path / "e.duckdb")
-    assert [d[0] for d in con.execute("SELECT * FROM events_export").description] == EXPORT_COLUMNS
+    columns = [d[0] for d in con.execute("SELECT * FROM events_export").description]
+    assert columns == [*EXPORT_COLUMNS, "review_status"]      # the contract, then the analysts' review status

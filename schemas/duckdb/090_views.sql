@@ -1,13 +1,14 @@
 -- Convenience views for ad-hoc SQL.
 
--- The events with the export columns of the command-line contract, in their order (what `eventflow export` writes).
+-- The events with the export columns of the command-line contract, in their order (what `eventflow export` writes),
+-- then the review status the analysts' decisions give them.
 CREATE OR REPLACE VIEW events_export AS
 SELECT event_id, source, event_type, subtype, date_start, date_end,
        date_precision, location_text, place_name, lat, lon, geo_precision,
        admin1_iso, admin1_iso_at_event, country, actors, targets, participants_low,
        participants_high, detained_low, detained_high, fatalities_low, fatalities_high, injured_low,
        injured_high, sentence_months, charges, quote, char_start, char_end,
-       confidence, n_sources
+       confidence, n_sources, review_status
 FROM events ORDER BY date_start, event_id;
 
 CREATE OR REPLACE VIEW events_by_region AS
