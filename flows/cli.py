@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -285,6 +286,42 @@ def packs_list() -> None:
         table.add_row(d.id, d.version, d.licence, d.package or f"mirror: {d.mirror}")
     console.print(table)
     console.print(installed_problem(settings.geo_root) or "installed and up to date")
+
+
+@app.command()
+def review(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free port)")] = 8765,
+    analyst: Annotated[str | None, typer.Option(help="name the decisions are recorded under (default: login)")] = None,
+    shot: Annotated[Path | None, typer.Option("--screenshot", help="write a PNG of the desk and exit")] = None,
+    mention: Annotated[str | None, typer.Option(help="with --screenshot: the mention to show")] = None,
+) -> None:
+    """The analyst's review desk in the browser, on 127.0.0.1 only: confirm, correct, drop, merge and add events.
+    Decisions are kept beside the database and applied by the next run."""
+    from flows.review import default_analyst, journal_path, screenshot_desk, start_desk
+    from flows.review.snapshot import DatabaseBusy
+
+    path = db or _settings().db
+    if not Path(path).exists():
+        raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
+    try:
+        if shot:
+            console.print(f"written {screenshot_desk(Path(path), shot, mention)}")
+            return
+        server = start_desk(Path(path), port, analyst or default_analyst())
+    except (DatabaseBusy, OSError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Review desk for {path} at [bold]{server.url}[/bold] (this machine only). Decisions are kept "
+                  f"in {journal_path(path)}; the next `eventflow run` applies them. Ctrl+C stops the desk.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("review desk stopped")
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @app.command()

@@ -155,15 +155,17 @@ def store_reference(db: Path, geo_root: Path) -> None:
 
 
 def dedupe_all(db: Path) -> tuple[int, list[str]]:
-    """Rebuild events from every stored mention, with the analyst's overrides applied.
-    Returns the event count and notes on overrides that could not be applied."""
+    """Rebuild events from every stored mention, with the analysts' overrides applied (the review desk's
+    decisions imported first). Returns the event count and notes on overrides that could not be applied."""
     from flows.dedupe import build_events
+    from flows.review.sync import import_reviews
 
     with store.connect(db) as con:
+        review_notes = import_reviews(con, db)
         mentions, overrides = store.load_mentions(con), store.load_overrides(con)
         events, links = build_events(mentions, overrides)
         store.replace_events(con, events, links)
-        return events.height, override_notes(mentions, overrides)
+        return events.height, [*review_notes, *override_notes(mentions, overrides)]
 
 
 def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]:
@@ -172,7 +174,9 @@ def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]
     from flows.overrides import invalid_overrides
 
     notes = []
-    orphans = overrides.join(mentions.select("mention_id"), on="mention_id", how="anti")["override_id"].to_list()
+    added = overrides.filter(pl.col("action") == "add").select("mention_id")   # in no source's mentions
+    known = pl.concat([mentions.select("mention_id"), added])
+    orphans = overrides.join(known, on="mention_id", how="anti")["override_id"].to_list()
     if orphans:
         notes.append(f"{len(orphans)} override(s) match no mention and were not applied: {', '.join(orphans[:10])}")
     for oid, problem in invalid_overrides(overrides).select("override_id", "problem").iter_rows():

@@ -37,8 +37,10 @@ class Session:
 
 
 @contextmanager
-def open_page(width: int = 1400, height: int = 900) -> Iterator[Session]:
-    """A fresh headless Chromium page (own profile directory, no network) for the caller to load files in."""
+def open_page(width: int = 1400, height: int = 900, allow_origin: str | None = None) -> Iterator[Session]:
+    """A fresh headless Chromium page (own profile directory, no network) for the caller to load files in.
+    `allow_origin` ('http://127.0.0.1:PORT', a local server such as the review desk) is the one origin besides
+    files that the page may reach."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - dependency missing
@@ -49,9 +51,14 @@ def open_page(width: int = 1400, height: int = 900) -> Iterator[Session]:
         raise RuntimeError("Chromium not found: install Debian's chromium (apt-get install -y chromium) "
                            "or set EVENTFLOW_CHROMIUM to its path")
     with tempfile.TemporaryDirectory(prefix="eventflow-chromium-") as profile, sync_playwright() as pw:
+        args, local = CHROMIUM_ARGS, LOCAL_SCHEMES
+        if allow_origin:
+            host = allow_origin.split("://", 1)[-1].rstrip("/")
+            args = [a.replace("<-loopback>", f"<-loopback>;{host}") for a in CHROMIUM_ARGS]
+            local = (*LOCAL_SCHEMES, allow_origin.rstrip("/") + "/")
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=binary, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": width, "height": height}, offline=True, service_workers="block",
+            profile, executable_path=binary, args=args, headless=True,
+            viewport={"width": width, "height": height}, offline=not allow_origin, service_workers="block",
         )
         try:
             page = context.pages[0] if context.pages else context.new_page()
@@ -60,7 +67,7 @@ def open_page(width: int = 1400, height: int = 900) -> Iterator[Session]:
             def route(r):
                 url = r.request.url
                 session.requests.append(url)
-                if url.startswith(LOCAL_SCHEMES):
+                if url.startswith(local):
                     r.continue_()
                 else:
                     session.blocked.append(url)
