@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from flows.geo_packs import Admin1Layer, CountryPack
-from flows.publish.eventdata import EVENT_TYPES, month_range
+from flows.publish.eventdata import EVENT_TYPES, month_range, reviewed_expr
 from flows.publish.markers import place_markers
 from flows.publish.regions import assign, population_table, representative_points, units_of
 
@@ -46,7 +46,7 @@ def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> 
             pl.col("date_start").dt.strftime("%Y-%m").replace_strict(month_index, return_dtype=pl.Int64)
             .alias("_m"),
         )
-        .group_by("_u", "_t", "_m").len().sort("_u", "_t", "_m")
+        .group_by("_u", "_t", "_m").agg(pl.len(), reviewed_expr().sum().alias("_r")).sort("_u", "_t", "_m")
     )
     years = sorted({int(m[:4]) for m in months})
     labels = representative_points(units.frame)
@@ -66,7 +66,7 @@ def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> 
                 zip(units.column("name"), units.column("iso"), units.column("legacy"), strict=True))
         ],
         "population": population_table(pack, units, years),
-        "cells": cells.select("_u", "_t", "_m", "len").rows(),
+        "cells": cells.select("_u", "_t", "_m", "len", "_r").rows(),   # [unit, type, month, events, reviewed]
         "places": markers,
         "attribution": list(pack.attribution),
         "notes": {

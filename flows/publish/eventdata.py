@@ -32,6 +32,11 @@ def conform_events(events: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"events table has columns of unusable types {bad or ''}: {exc}") from exc
 
 
+def reviewed_expr() -> pl.Expr:
+    """An event an analyst stood behind: confirmed, corrected or added in the review desk (flows/review)."""
+    return pl.col("review_status").is_not_null() & (pl.col("review_status") != "unreviewed")
+
+
 def month_key(col: str = "date_start") -> pl.Expr:
     return pl.col(col).dt.strftime("%Y-%m")
 

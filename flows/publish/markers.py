@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from flows.publish.eventdata import EVENT_TYPES, counts_text_expr, size_expr
+from flows.publish.eventdata import EVENT_TYPES, counts_text_expr, reviewed_expr, size_expr
 
 MAX_POPUP_EVENTS = 12
 # A page carries at most this many places (the busiest): its size stays bounded whatever the number of events
@@ -19,8 +19,8 @@ MAX_PLACES = 2000
 
 
 def place_markers(events: pl.DataFrame, months: list[str]) -> tuple[list[dict], int]:
-    """(one dict per place: lat, lon, name, c = [[type index, month index, n], ...], ev = popup events;
-    the number of distinct places before the MAX_PLACES busiest were kept)."""
+    """(one dict per place: lat, lon, name, c = [[type index, month index, n, n reviewed], ...], ev = popup
+    events; the number of distinct places before the MAX_PLACES busiest were kept)."""
     month_index = {m: i for i, m in enumerate(months)}
     pts = events.filter(
         (pl.col("geo_precision") == "place") & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
@@ -33,6 +33,7 @@ def place_markers(events: pl.DataFrame, months: list[str]) -> tuple[list[dict], 
         pl.col("date_start").dt.strftime("%Y-%m").replace_strict(month_index, default=-1, return_dtype=pl.Int64)
         .alias("_m"),
         size_expr().alias("_size"),
+        reviewed_expr().alias("_reviewed"),
     )
     if pts.is_empty():
         return [], 0
@@ -41,10 +42,10 @@ def place_markers(events: pl.DataFrame, months: list[str]) -> tuple[list[dict], 
     total = busiest.height
     pts = pts.join(busiest.head(MAX_PLACES).select(keys), on=keys, how="semi")
     cells = (
-        pts.group_by([*keys, "_t", "_m"]).len()
+        pts.group_by([*keys, "_t", "_m"]).agg(pl.len(), pl.col("_reviewed").sum().cast(pl.UInt32).alias("_r"))
         .sort([*keys, "_t", "_m"])
         .group_by(keys, maintain_order=True)
-        .agg(pl.concat_list("_t", "_m", "len").alias("c"))
+        .agg(pl.concat_list("_t", "_m", "len", "_r").alias("c"))
     )
     top = (
         pts.sort(["_size", "date_start", "event_id"], descending=[True, True, False], nulls_last=True)
@@ -57,6 +58,7 @@ def place_markers(events: pl.DataFrame, months: list[str]) -> tuple[list[dict], 
                 d=pl.col("date_start").cast(pl.Utf8), de=pl.col("date_end").cast(pl.Utf8),
                 loc=pl.col("location_text"), n=pl.col("_counts"), q=pl.col("quote"),
                 s=pl.col("source"), u=pl.col("source_url"), ns=pl.col("n_sources"),
+                rs=pl.col("review_status").fill_null("unreviewed"), r=pl.col("_reviewed"),
             ).alias("ev"),
         )
         .group_by(keys, maintain_order=True).agg("ev")

@@ -34,23 +34,25 @@
     map.setMinZoom(3);
     map.setMaxZoom(12);          // no tile layer sets it; markers stop clustering at this zoom
     var T = D.types.length, M = D.months.length, U = D.units.length;
-    var state = { type: "all", measure: "count", m0: 0, m1: Math.max(M - 1, 0), markers: true, labels: true };
+    var state = { type: "all", measure: "count", m0: 0, m1: Math.max(M - 1, 0), markers: true, labels: true,
+      reviewed: false };
     var hasPop = !!D.population;
 
-    // counts[u][t] = Int32Array over months
-    var counts = [];
+    // counts[u][t] = Int32Array over months; reviewedCounts the same for events an analyst confirmed,
+    // corrected or added (the "reviewed events only" control)
+    var counts = [], reviewedCounts = [];
     for (var u = 0; u < U; u++) {
-      counts.push([]);
-      for (var t = 0; t < T; t++) counts[u].push(new Int32Array(M));
+      counts.push([]); reviewedCounts.push([]);
+      for (var t = 0; t < T; t++) { counts[u].push(new Int32Array(M)); reviewedCounts[u].push(new Int32Array(M)); }
     }
-    D.cells.forEach(function (c) { counts[c[0]][c[1]][c[2]] = c[3]; });
+    D.cells.forEach(function (c) { counts[c[0]][c[1]][c[2]] = c[3]; reviewedCounts[c[0]][c[1]][c[2]] = c[4] || 0; });
     var yearOfMonth = D.months.map(function (m) { return D.years.indexOf(parseInt(m.slice(0, 4), 10)); });
 
     function typeIdx() { return state.type === "all" ? null : D.types.indexOf(state.type); }
     function unitStats(u) {
       var byType = [], total = 0, rate = 0, rateOk = hasPop;
       for (var t = 0; t < T; t++) {
-        var n = 0, arr = counts[u][t];
+        var n = 0, arr = (state.reviewed ? reviewedCounts : counts)[u][t];
         for (var m = state.m0; m <= state.m1; m++) {
           var c = arr[m];
           if (!c) continue;
@@ -131,8 +133,9 @@
         var lab = el("label", null, i ? "To " : "From ");
         lab.appendChild(s); box.appendChild(lab);
       });
-      [["markers", "Places (event markers)"], ["labels", "Region names"]].forEach(function (o) {
-        var lab = el("label"), cb = el("input"); cb.type = "checkbox"; cb.checked = true; cb.id = "ef-" + o[0];
+      [["markers", "Places (event markers)"], ["labels", "Region names"],
+        ["reviewed", "Reviewed events only (confirmed, corrected or added by an analyst)"]].forEach(function (o) {
+        var lab = el("label"), cb = el("input"); cb.type = "checkbox"; cb.checked = state[o[0]]; cb.id = "ef-" + o[0];
         lab.appendChild(cb); lab.appendChild(document.createTextNode(" " + o[1])); box.appendChild(lab);
         cb.addEventListener("change", function () { state[o[0]] = cb.checked; update(); });
       });
@@ -200,7 +203,7 @@
       var sel = typeIdx(), n = 0;
       for (var i = 0; i < p.c.length; i++) {
         var c = p.c[i];
-        if ((sel === null || c[0] === sel) && c[1] >= state.m0 && c[1] <= state.m1) n += c[2];
+        if ((sel === null || c[0] === sel) && c[1] >= state.m0 && c[1] <= state.m1) n += state.reviewed ? (c[3] || 0) : c[2];
       }
       return n;
     }
@@ -210,7 +213,7 @@
       box.appendChild(el("div", "ef-meta", fmt(n) + " event" + (n === 1 ? "" : "s") + " (" +
         (state.type === "all" ? "all types" : state.type) + ", " + periodText() + ")"));
       var shown = p.ev.filter(function (e) {
-        return (sel === null || e.t === sel) && e.m >= state.m0 && e.m <= state.m1;
+        return (sel === null || e.t === sel) && e.m >= state.m0 && e.m <= state.m1 && (!state.reviewed || e.r);
       });
       shown.forEach(function (e) {
         var item = el("div", "ef-event");
@@ -231,6 +234,7 @@
         }
         if (e.ns > 1) src.appendChild(document.createTextNode(" (+" + (e.ns - 1) + " more source" + (e.ns > 2 ? "s" : "") + ")"));
         item.appendChild(src);
+        item.appendChild(el("div", "ef-meta ef-review", "Review: " + (e.rs || "unreviewed")));
         box.appendChild(item);
       });
       if (shown.length < n) {
@@ -286,7 +290,7 @@
       });
       // legend
       legendBox.textContent = "";
-      var what = state.type === "all" ? "All events" : cap(state.type) + " events";
+      var what = (state.type === "all" ? "All events" : cap(state.type) + " events") + (state.reviewed ? " (reviewed only)" : "");
       legendBox.appendChild(el("div", "ef-legend-title",
         what + (state.measure === "rate" ? " per 100,000 people" : "") + ", " + periodText()));
       function row(colour, text) {
