@@ -306,7 +306,7 @@ def review(
         raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
     try:
         if shot:
-            console.print(f"written {screenshot_desk(Path(path), shot, mention)}")
+            console.print(f"written {screenshot_desk(Path(path), shot, mention, analyst)}")
             return
         server = start_desk(Path(path), port, analyst or default_analyst())
     except (DatabaseBusy, OSError) as exc:

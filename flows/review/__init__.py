@@ -36,12 +36,13 @@ def start_desk(db: Path, port: int, analyst: str):
     return server
 
 
-def screenshot_desk(db: Path, png: Path, mention: str | None = None, width: int = 1400, height: int = 860) -> Path:
+def screenshot_desk(db: Path, png: Path, mention: str | None = None, analyst: str | None = None,
+                    width: int = 1400, height: int = 860) -> Path:
     """A PNG of the desk over `db` (showing `mention`, else the first of the queue), for documentation."""
     from flows.publish.atomic import write_if_changed
     from flows.publish.browser import open_page
 
-    server = start_desk(db, 0, default_analyst())
+    server = start_desk(db, 0, analyst or default_analyst())
     try:
         with open_page(width, height, allow_origin=server.url) as session:
             page = session.page
@@ -55,5 +56,18 @@ def screenshot_desk(db: Path, png: Path, mention: str | None = None, width: int 
     finally:
         server.shutdown()
         server.server_close()
-    write_if_changed(Path(png), image)
+    write_if_changed(Path(png), _palette_png(image))
     return Path(png)
+
+
+def _palette_png(image: bytes) -> bytes:
+    """The screenshot as a 256-colour PNG: a page of text and flat colours loses nothing visible and a README
+    image a third of the size. (Pillow comes with matplotlib.)"""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(image)).convert("RGB").quantize(
+        256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -237,12 +237,13 @@
       say(i < 0 ? "This is the first mention of the queue." : "End of the queue: every mention here is shown.");
       return;
     }
+    var jump = Math.abs(i - state.index) > 1;
     state.index = i;
     state.form = null;
     state.before = state.after = BOOT.context_chars;
     var nodes = ui.list.children;
     for (var n = 0; n < nodes.length; n++) nodes[n].removeAttribute("aria-current");
-    if (nodes[i]) { nodes[i].setAttribute("aria-current", "true"); nodes[i].scrollIntoView({ block: "nearest" }); }
+    if (nodes[i]) { nodes[i].setAttribute("aria-current", "true"); nodes[i].scrollIntoView({ block: jump ? "center" : "nearest" }); }
     loadMention(state.items[i].id);
   }
 
