@@ -75,6 +75,7 @@ class Desk:
         self._texts: OrderedDict[tuple, str | None] = OrderedDict()
         self._view_key: tuple | None = None
         self._view: pl.DataFrame | None = None
+        self._order: dict[tuple, pl.Series] = {}
 
     # --- the data: database snapshot + journal ---------------------------------------------------------
 
@@ -101,37 +102,51 @@ class Desk:
             self._texts.clear()
         return {**self.data_status(), "reloaded": True}
 
-    def _overrides(self) -> pl.DataFrame:
-        """Overrides that apply now: hand-written ones of the database, and the journal's decisions."""
+    def _overrides(self, mention_id: str | None = None) -> pl.DataFrame:
+        """Overrides that apply now (of one mention, or all): hand-written ones of the database, and the
+        journal's decisions."""
         hand = self._snapshot.overrides.filter(~pl.col("override_id").str.starts_with(OVERRIDE_PREFIX))
-        return pl.concat([hand, self.journal.overrides()])
+        if mention_id is not None:
+            hand = hand.filter(pl.col("mention_id") == mention_id)
+        return pl.concat([hand, self.journal.overrides(mention_id)])
+
+    def _overlay(self, base: pl.DataFrame, overrides: pl.DataFrame, versions: dict[str, int]) -> pl.DataFrame:
+        """Mentions as the next run will see them (added ones included, dropped ones kept and marked), with
+        event_id, review_status and version."""
+        applied, _ = apply_overrides(base.drop("event_id"), overrides.filter(pl.col("action") != "drop"))
+        dropped = overrides.filter(pl.col("action") == "drop")["mention_id"].implode()
+        version = pl.DataFrame(list(versions.items()), orient="row",
+                               schema={"mention_id": pl.Utf8, "version": pl.Int64})
+        status = pl.when(pl.col("mention_id").is_in(dropped)).then(pl.lit("dropped")).otherwise(
+            pl.col("review_status").fill_null(REVIEW_STATUSES[0])).alias("review_status")
+        return (applied.join(base.select("mention_id", "event_id"), on="mention_id", how="left")
+                .join(review_status(overrides), on="mention_id", how="left").with_columns(status)
+                .join(version, on="mention_id", how="left").with_columns(pl.col("version").fill_null(0)))
 
     def view(self) -> pl.DataFrame:
-        """Every mention as the next run will see it (journal decisions applied, added ones included, dropped
-        ones kept and marked), with review_status and version."""
+        """Every mention with every decision applied (rebuilt when the journal or the database changed)."""
         with self._lock:
             key = (self._snapshot.signature, self.journal.last_seq())
-            if key == self._view_key and self._view is not None:
-                return self._view
-            overrides = self._overrides()
-            base = self._snapshot.mentions
-            applied, _ = apply_overrides(base.drop("event_id"), overrides.filter(pl.col("action") != "drop"))
-            dropped = overrides.filter(pl.col("action") == "drop")["mention_id"].implode()
-            versions = pl.DataFrame(list(self.journal.versions().items()), orient="row",
-                                    schema={"mention_id": pl.Utf8, "version": pl.Int64})
-            status = pl.when(pl.col("mention_id").is_in(dropped)).then(pl.lit("dropped")).otherwise(
-                pl.col("review_status").fill_null(REVIEW_STATUSES[0])).alias("review_status")
-            view = (applied.join(base.select("mention_id", "event_id"), on="mention_id", how="left")
-                    .join(review_status(overrides), on="mention_id", how="left").with_columns(status)
-                    .join(versions, on="mention_id", how="left").with_columns(pl.col("version").fill_null(0)))
-            self._view_key, self._view = key, view
-            return view
+            if key != self._view_key or self._view is None:
+                self._view = self._overlay(self._snapshot.mentions, self._overrides(), self.journal.versions())
+                self._view_key, self._order = key, {}
+            return self._view
 
     def _row(self, mention_id: str) -> dict:
-        hit = self.view().filter(pl.col("mention_id") == mention_id)
+        """One mention with its decisions applied (computed for it alone: a decision need not rebuild the view)."""
+        base = self._snapshot.mentions.filter(pl.col("mention_id") == mention_id)
+        version = self.journal.versions(mention_id)
+        hit = self._overlay(base, self._overrides(mention_id), version).filter(pl.col("mention_id") == mention_id)
         if hit.is_empty():
             raise NotFound(f"no mention {mention_id}")
         return hit.row(0, named=True)
+
+    def _exists(self, mention_id: str) -> bool:
+        try:
+            self._row(mention_id)
+        except NotFound:
+            return False
+        return True
 
     def _source_text(self, source: str) -> str | None:
         key = (self._snapshot.signature, source)
@@ -181,8 +196,13 @@ class Desk:
         }.get(filters.get("order") or "confidence")
         if order is None:
             raise ReviewError("order must be confidence, document or date")
-        chosen = chosen.sort(order, nulls_last=True)
-        page = chosen.slice(offset, limit)
+        with self._lock:     # the order of a filtered queue is kept until the view changes (paging)
+            cache_key = tuple(sorted(filters.items()))
+            if cache_key not in self._order:
+                self._order[cache_key] = chosen.select(order).with_row_index("_i").sort(
+                    order, nulls_last=True)["_i"]
+            rows = self._order[cache_key].slice(offset, limit)
+        page = chosen[rows]
         return {
             "items": [self._summary(r) for r in page.iter_rows(named=True)],
             "offset": offset, "count": chosen.height, "total": total, "reviewed": reviewed,
@@ -322,7 +342,7 @@ class Desk:
         target = "m_" + other[2:]
         if target == row["mention_id"] or other == row["event_id"]:
             raise ReviewError("A mention cannot be merged with itself or its own event.")
-        if self.view().filter(pl.col("mention_id") == target).is_empty():
+        if not self._exists(target):
             raise ReviewError(f"No event or mention {other} in the database.")
         return other
 
@@ -403,11 +423,11 @@ class Desk:
         typed = self._validate(columns).row(0, named=True)
         mention_id = stable_id(source, cs, ce, columns["event_type"], columns["subtype"], columns["date_start"],
                                columns.get("location_text"), prefix="m_add_")
-        if not self.view().filter(pl.col("mention_id") == mention_id).is_empty():
+        if self._exists(mention_id):
             raise ReviewError("This event was added already (same sentence, type, date and place).")
         value = json.dumps({k: v for k, v in _plain(typed).items() if v is not None and k != "mention_id"},
                            ensure_ascii=False, sort_keys=True)
-        version = self.journal.versions().get(mention_id, 0)       # > 0 when an earlier addition was undone
+        version = self.journal.versions(mention_id).get(mention_id, 0)   # > 0 when an earlier addition was undone
         self.journal.record(mention_id, version, [Change("add", None, value)], self.analyst, _clean_note(note))
         return self.summary(mention_id)
 

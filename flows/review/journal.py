@@ -178,12 +178,14 @@ class Journal:
         with closing(self._connect(read_only=True)) as con:
             return con.execute("SELECT coalesce(max(seq), 0) FROM decisions").fetchone()[0]
 
-    def versions(self) -> dict[str, int]:
-        """{mention_id: current version} of every mention with a decision."""
+    def versions(self, mention_id: str | None = None) -> dict[str, int]:
+        """{mention_id: current version} of every mention with a decision (or of the one mention)."""
         if not self.path.exists():
             return {}
+        where, params = ("WHERE mention_id = ?", [mention_id]) if mention_id is not None else ("", [])
         with closing(self._connect(read_only=True)) as con:
-            return dict(con.execute("SELECT mention_id, max(version) FROM decisions GROUP BY mention_id").fetchall())
+            return dict(con.execute(f"SELECT mention_id, max(version) FROM decisions {where} GROUP BY mention_id",
+                                    params).fetchall())
 
     def history(self, mention_id: str) -> list[dict]:
         """The mention's rows, oldest first, each with `undone` (True when a later undo took its batch back)."""
@@ -191,9 +193,10 @@ class Journal:
         undone = {r["value"] for r in rows if r["action"] == "undo"}
         return [{**r, "undone": r["batch_id"] in undone} for r in rows]
 
-    def overrides(self) -> pl.DataFrame:
-        """The decisions that apply (neither undo rows nor undone), as rows of the overrides table."""
-        rows = self._rows()
+    def overrides(self, mention_id: str | None = None) -> pl.DataFrame:
+        """The decisions that apply (neither undo rows nor undone), as rows of the overrides table (all, or
+        those of one mention)."""
+        rows = self._rows() if mention_id is None else self._rows("WHERE mention_id = ?", (mention_id,))
         undone = {r["value"] for r in rows if r["action"] == "undo"}
         live = [r for r in rows if r["action"] != "undo" and r["batch_id"] not in undone]
         return pl.DataFrame(
