@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 
 from flows.model import MENTION_SCHEMA, SCHEMAS_DIR, conform, event_json_schema, stable_id
+from flows.store import transaction
 
 log = logging.getLogger(__name__)
 
@@ -202,16 +203,11 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
                         "AND constraint_type = 'CHECK' AND database_name = current_database()").fetchone()
     if check is None or all(f"'{a}'" in check[0] for a in ACTIONS):
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("ALTER TABLE overrides RENAME TO overrides_before_review")
         con.execute(ddl)
         con.execute("INSERT INTO overrides BY NAME SELECT * FROM overrides_before_review")
         con.execute("DROP TABLE overrides_before_review")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def add_override(con: duckdb.DuckDBPyConnection, mention_id: str, action: str, field: str | None = None,

@@ -56,9 +56,10 @@ def known_sources(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All statements inside commit together or not at all."""
-    con.execute("BEGIN TRANSACTION")
+def transaction(con: duckdb.DuckDBPyConnection, begin: str = "BEGIN TRANSACTION"
+                ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All statements inside commit together or not at all (`begin`: e.g. SQLite's BEGIN IMMEDIATE)."""
+    con.execute(begin)
     try:
         yield con
     except BaseException:

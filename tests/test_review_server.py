@@ -132,3 +132,4 @@ def test_mention_shows_context_spans_and_hostile_text_as_data(server: DeskServer
     filtered = request(server, "GET", "/api/queue?event_type=trial&date_from=2022-01-10&region=KZ-71")[1]
     assert [i["event_type"] for i in filtered["items"]] == ["trial"]
     assert request(server, "GET", "/api/queue?date_from=yesterday")[0] == 400
+    assert request(server, "GET", "/api/queue?offset=many")[0] == 400

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from flows.overrides import OVERRIDE_SCHEMA
+from flows.store import transaction
 
 ACTIONS = ("confirm", "drop", "set", "split", "merge", "add", "undo")
 OVERRIDE_PREFIX = "rv_"      # override_id of the overrides imported from the journal
@@ -99,14 +100,8 @@ class Journal:
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; BEGIN IMMEDIATE takes the write lock before the version is read."""
-        with closing(self._connect()) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        with closing(self._connect()) as con, transaction(con, "BEGIN IMMEDIATE"):
+            yield con
 
     # --- writes -------------------------------------------------------------------------------------------
 

@@ -177,8 +177,7 @@ class DeskHandler(BaseHTTPRequestHandler):
             return
         desk = self.server.desk
         if url.path == "/api/queue":
-            offset = int(query.pop("offset", "0") or 0)
-            self._answer(lambda: desk.queue(query, offset=offset))
+            self._answer(lambda: desk.queue(query, offset=int(query.pop("offset", "0") or 0)))
         else:
             self._answer(lambda: desk.mention(query["id"], _int(query.get("before")), _int(query.get("after"))))
 

@@ -1,9 +1,9 @@
 """The generated pages in a real headless Chromium (Debian's chromium, network blocked).
 
-In CI (CI=true) a missing Chromium or Playwright is a failure; locally these tests skip with the reason.
+In CI (CI=true) a missing Chromium or Playwright is a failure; locally these tests skip with the reason
+(the `chromium` fixture of conftest.py).
 """
 
-import os
 from pathlib import Path
 
 import polars as pl
@@ -15,25 +15,8 @@ from flows.publish import publish
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "publish" / "events.csv"
 
 
-def _require_browser() -> None:
-    from flows.publish.browser import chromium_path
-
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "playwright is not installed (pip install playwright==1.65.2)"
-    if problem is None and chromium_path() is None:
-        problem = "Chromium not found (apt-get install -y chromium)"
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser tests need Chromium in CI: {problem}")
-        pytest.skip(problem)
-
-
 @pytest.fixture(scope="module")
-def maps(tmp_path_factory) -> Path:
-    _require_browser()
+def maps(chromium, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("maps")
     publish(pl.read_csv(FIXTURE, infer_schema_length=0), out, Settings())
     return out
@@ -153,9 +136,8 @@ def test_timeline_draws_bars_and_type_toggles(browser, maps):
     assert "Thousands marched in Almaty." in page.inner_text(".ef-largest")
 
 
-def test_the_harness_catches_a_remote_request(tmp_path):
+def test_the_harness_catches_a_remote_request(chromium, tmp_path):
     """Negative control: a page that asks for a remote image is seen and blocked."""
-    _require_browser()
     from flows.publish.browser import open_page
 
     page_file = tmp_path / "leaky.html"

@@ -5,13 +5,13 @@ and deciding again), adds the event of a sentence the extractor missed by select
 stale decision is refused. Then the pipeline runs: the events table, the export and the map reflect every
 decision. Markup in a source stays text everywhere.
 
-In CI (CI=true) a missing Chromium or Playwright is a failure; locally these tests skip with the reason.
+In CI (CI=true) a missing Chromium or Playwright is a failure; locally these tests skip with the reason
+(the `chromium` fixture of conftest.py).
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -37,22 +37,6 @@ HOSTILE = "\n\n".join([
 ]) + "\n"
 HOSTILE_SOURCE = "inbox/hostile-monitor-2022.txt"
 REVIEWS = 50
-
-
-def _require_browser() -> None:
-    from flows.publish.browser import chromium_path
-
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "playwright is not installed"
-    if problem is None and chromium_path() is None:
-        problem = "Chromium not found (apt-get install -y chromium)"
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser tests need Chromium in CI: {problem}")
-        pytest.skip(problem)
 
 
 def settle(page) -> None:
@@ -87,9 +71,8 @@ def select_text(page, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def run_dir(prefect_harness, tmp_path_factory) -> Path:
+def run_dir(chromium, prefect_harness, tmp_path_factory) -> Path:
     """A first pipeline run over the sample report and a report full of markup."""
-    _require_browser()
     from flows.pipeline import pipeline
 
     root = tmp_path_factory.mktemp("review")

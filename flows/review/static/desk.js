@@ -490,6 +490,13 @@
     return form;
   }
 
+  function showForm(form, label, focus) {
+    formButtons(form, label);
+    form.focus = focus;
+    state.form = form;
+    renderDetail();
+  }
+
   function formButtons(form, label) {
     var row = el("div", "buttons");
     var ok = el("button", null, label + " (Enter)");
@@ -538,10 +545,7 @@
       decide("set", { fields: fields, note: form.inputs.note.value });
     });
     fieldGrid(form, BOOT.editable, m);
-    formButtons(form, "Save");
-    form.focus = form.inputs.event_type;
-    state.form = form;
-    renderDetail();
+    showForm(form, "Save", form.inputs.event_type);
   }
 
   function openMerge() {
@@ -566,12 +570,8 @@
     });
     if (!state.current.candidates.length) list.appendChild(el("li", null, "No event of this type and country within a week."));
     form.node.appendChild(list);
-    var note = field(form, "note", "", null);
-    form.node.appendChild(note);
-    formButtons(form, "Merge");
-    form.focus = form.inputs.other;
-    state.form = form;
-    renderDetail();
+    form.node.appendChild(field(form, "note", "", null));
+    showForm(form, "Merge", form.inputs.other);
   }
 
   // The selection inside the source text, as offsets into the source (each segment knows its start).
@@ -619,10 +619,7 @@
     form.node.appendChild(el("blockquote", "selected", sel.quote));
     var values = { event_type: m.event_type, country: m.country, date_precision: "day" };
     fieldGrid(form, BOOT.add_fields, values);
-    formButtons(form, "Add event");
-    form.focus = form.inputs.event_type;
-    state.form = form;
-    renderDetail();
+    showForm(form, "Add event", form.inputs.event_type);
   }
 
   function closeForm() {
