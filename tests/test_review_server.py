@@ -57,7 +57,7 @@ def test_binds_loopback_and_answers_only_to_its_own_host(server: DeskServer):
 
 def test_every_api_request_needs_the_session_token(server: DeskServer):
     item = first(server)
-    for token in (None, "guessed", server.token[:-1]):
+    for token in (None, "guessed", server.token[:-1], "ünïcode"):
         assert request(server, "GET", "/api/queue", token=token)[0] == 403
         assert request(server, "GET", f"/api/mention?id={item['id']}", token=token)[0] == 403
         status, body = request(server, "POST", "/api/decide",
@@ -86,6 +86,7 @@ def test_only_fixed_endpoints_exist(server: DeskServer):
                                                            "action": "delete_everything"})
     assert status == 400 and "action must be one of" in body["error"]
     assert request(server, "POST", "/api/decide", [1, 2])[0] == 400
+    assert request(server, "POST", "/api/decide", json.loads("[" * 500 + "]" * 500))[0] == 400
     assert request(server, "GET", "/api/mention?id=m_nope")[0] == 404
 
 

@@ -27,6 +27,7 @@ DATE_FIELDS = ("date_start", "date_end")
 DESK_STATUSES = (*REVIEW_STATUSES, "dropped")
 DECISIONS = ("confirm", "drop", "split", "merge", "set")
 TEXT_CACHE = 32             # source texts kept in memory
+ORDER_CACHE = 16            # sorted queues kept (one per filter combination)
 
 
 class ReviewError(Exception):
@@ -125,12 +126,15 @@ class Desk:
 
     def view(self) -> pl.DataFrame:
         """Every mention with every decision applied (rebuilt when the journal or the database changed)."""
+        return self._keyed_view()[1]
+
+    def _keyed_view(self) -> tuple[tuple, pl.DataFrame]:
         with self._lock:
             key = (self._snapshot.signature, self.journal.last_seq())
             if key != self._view_key or self._view is None:
                 self._view = self._overlay(self._snapshot.mentions, self._overrides(), self.journal.versions())
-                self._view_key, self._order = key, {}
-            return self._view
+                self._view_key = key
+            return key, self._view
 
     def _row(self, mention_id: str) -> dict:
         """One mention with its decisions applied (computed for it alone: a decision need not rebuild the view)."""
@@ -167,7 +171,7 @@ class Desk:
         """A page of the queue (least confident first unless `order` says otherwise), the progress within
         the filters (review status aside) and the values the filters can take."""
         limit = limit or self.rules.queue_page
-        v = self.view()
+        view_key, v = self._keyed_view()
         chosen = v
         for key, col in (("source", "source"), ("event_type", "event_type"), ("country", "country"),
                          ("region", "admin1_iso")):
@@ -196,9 +200,11 @@ class Desk:
         }.get(filters.get("order") or "confidence")
         if order is None:
             raise ReviewError("order must be confidence, document or date")
-        with self._lock:     # the order of a filtered queue is kept until the view changes (paging)
-            cache_key = tuple(sorted(filters.items()))
+        with self._lock:     # the order of a filtered queue is kept while the view stays the same (paging)
+            cache_key = (view_key, tuple(sorted(filters.items())))
             if cache_key not in self._order:
+                if len(self._order) >= ORDER_CACHE:
+                    self._order.clear()
                 self._order[cache_key] = chosen.select(order).with_row_index("_i").sort(
                     order, nulls_last=True)["_i"]
             rows = self._order[cache_key].slice(offset, limit)

@@ -149,9 +149,9 @@ class Journal:
     def _append(con: sqlite3.Connection, mention_id: str, version: int, changes: list[Change], who: str,
                 note: str | None) -> None:
         now = datetime.now(UTC).replace(tzinfo=None)
-        last = con.execute("SELECT max(at) FROM decisions").fetchone()[0]
-        if last and datetime.fromisoformat(last) >= now:     # keep `at` increasing: the latest set wins
-            now = datetime.fromisoformat(last) + timedelta(microseconds=1)
+        last = con.execute("SELECT at FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
+        if last and datetime.fromisoformat(last[0]) >= now:     # keep `at` increasing: the latest set wins
+            now = datetime.fromisoformat(last[0]) + timedelta(microseconds=1)
         batch = uuid.uuid4().hex[:16]
         con.executemany(
             "INSERT INTO decisions (row_id, batch_id, mention_id, action, field, value, note, who, at, version) "

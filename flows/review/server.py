@@ -105,7 +105,8 @@ class DeskHandler(BaseHTTPRequestHandler):
         return False
 
     def _token_ok(self) -> bool:
-        if hmac.compare_digest(self.headers.get(TOKEN_HEADER, ""), self.server.token):
+        given = self.headers.get(TOKEN_HEADER, "").encode("utf-8", "replace")
+        if hmac.compare_digest(given, self.server.token.encode("ascii")):
             return True
         self._error(HTTPStatus.FORBIDDEN, "missing or wrong session token: reload the desk's page")
         return False
@@ -131,7 +132,7 @@ class DeskHandler(BaseHTTPRequestHandler):
             return None
         try:
             body = json.loads(self.rfile.read(length))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             body = None
         if not isinstance(body, dict):
             self._error(HTTPStatus.BAD_REQUEST, "the request body must be a JSON object")

@@ -56,7 +56,7 @@ def _connect(db: Path) -> duckdb.DuckDBPyConnection:
             return duckdb.connect(str(db), read_only=True)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise DatabaseBusy(f"the database {db} is busy (a run is writing it)") from exc
+                raise DatabaseBusy(f"the database {db} is busy: a run is writing it; try again later") from exc
             time.sleep(0.1)
 
 
