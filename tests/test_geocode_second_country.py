@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import make_geo_root
+from support import make_geo_root
 
 from flows.geocode import geocode_mentions, geocode_places, regions_frame
 from flows.refdata.install import build_pack_layers

@@ -71,7 +71,7 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
 
 def test_embedded_samples_give_maps_of_several_countries(prefect_harness, tmp_path: Path):
     """`make run` on data/samples (the team's own texts and files) draws world and country maps."""
-    from conftest import SAMPLES
+    from support import SAMPLES
 
     from flows.pipeline import pipeline
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import PROJECT_ROOT, SHARED
+from support import PROJECT_ROOT, SHARED
 from typer.testing import CliRunner
 
 from flows.config import GEO_ROOT
@@ -98,7 +98,7 @@ def test_failed_install_names_every_problem_and_keeps_the_old_install(tmp_path):
 
 
 def test_installed_data_is_out_of_date_when_a_pack_changes(tmp_path):
-    from conftest import make_geo_root
+    from support import make_geo_root
 
     root = make_geo_root(tmp_path / "geo", with_kz=False)
     assert installed_problem(root) is None

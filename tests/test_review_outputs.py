@@ -26,7 +26,7 @@ def test_export_has_review_status_after_the_contract_columns():
 
 
 def test_map_markers_count_reviewed_events_and_popups_name_the_status():
-    (almaty,) = place_markers(_events(), ["2022-01"])
+    (almaty,), _total = place_markers(_events(), ["2022-01"])
     assert almaty["c"] == [[0, 0, 5, 3]]               # type, month, events, reviewed (confirmed/corrected/added)
     statuses = sorted(e["rs"] for e in almaty["ev"])
     assert statuses == ["added", "confirmed", "corrected", "unreviewed", "unreviewed"]

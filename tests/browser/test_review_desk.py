@@ -18,11 +18,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import SAMPLE_REPORT
 from typer.testing import CliRunner
 
 from flows.cli import app
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "freedomhouse-nit2017-kazakhstan.txt"
+SAMPLE = SAMPLE_REPORT   # the dev report, read in place from ../shared
 MISSED = ("Oil workers in Zhanaozen laid down their tools on 3 March 2022, demanding higher wages {{ 7*7 }} "
           "and safer shifts.")
 HOSTILE = "\n\n".join([
@@ -250,7 +251,7 @@ def test_review_by_keyboard_then_a_run_applies_every_decision(run_dir: Path):
     # the map: popups say the review status, and a control shows reviewed events only
     with open_page(1400, 900) as session:
         page = session.page
-        load(session, run_dir / "maps" / "index.html")
+        load(session, run_dir / "maps" / "country_kz.html")
         cells = page.evaluate("window.eventflow.data.cells")
         assert sum(c[4] for c in cells) == reviewed_kz > 0
         all_note = page.inner_text(".ef-note")
