@@ -143,6 +143,21 @@ def _iso_date(text: str, where: str) -> date:
 
 
 @app.command()
+def train(
+    out: Annotated[Path | None, typer.Option(help="model file to write (default: the shipped model)")] = None,
+) -> None:
+    """Train the learned extractor from the annotated corpus (benchmarks/corpus/, texts read from
+    ../shared/corpus/raw): fit on train, choose the regularisation, calibrate and set the threshold on dev."""
+    from flows.extract.learned.model import DEFAULT_MODEL
+    from flows.extract.learned.train import train as train_model
+
+    card = train_model(out or DEFAULT_MODEL, log=console.print)
+    dev = card["dev_internal"]
+    console.print(f"dev: P {dev['precision']:.3f} R {dev['recall']:.3f} F1 {dev['f1']:.3f} "
+                  f"({dev['matched']} of {dev['gold']} gold events matched, {dev['pred']} predicted)")
+
+
+@app.command()
 def geocode(
     places: Annotated[list[str] | None, typer.Argument(help="place names")] = None,
     on: Annotated[str | None, typer.Option("--date", help="event date YYYY-MM-DD (picks the division)")] = None,

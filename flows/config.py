@@ -23,6 +23,7 @@ class Settings:
     schedule_timezone: str = "UTC"
     map_tiles: bool = False                     # tiles leak the reader's address; off unless asked for
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    extractor: str = "learned"                  # report extractor: learned (trained model) or rules
     extra: dict = field(default_factory=dict)
 
 

@@ -4,9 +4,11 @@ from datetime import date
 
 import pytest
 
-from flows.extract.dates import find_dates, infer_coverage_year
+from flows.extract import coverage_year
+from flows.extract.dates import find_dates
 from flows.extract.quantities import count_ranges, sentence_months, words_to_int
 from flows.extract.segment import clean_layout, split_sentences
+from flows.ingest.reports import ReportDoc
 
 
 def test_clean_layout_blanks_glued_footnotes_and_keeps_offsets():
@@ -65,10 +67,14 @@ def test_may_the_modal_is_not_a_month_and_since_is_a_bound():
     assert find_dates("in force since 2004", 2016)[0].bounded
 
 
+def _year(text: str) -> int | None:
+    return coverage_year(ReportDoc("r.txt", "", "txt", text, {}))
+
+
 def test_infer_coverage_year():
-    assert infer_coverage_year("Nations in Transit 2017\nKazakhstan ...") == 2016
-    assert infer_coverage_year("In 2019, the army... In 2019, courts... in 2018 too.") == 2019
-    assert infer_coverage_year("No years here.") is None
+    assert _year("Nations in Transit 2017\nKazakhstan ...") == 2016
+    assert _year("In 2019, the army... In 2019, courts... in 2018 too.") == 2019
+    assert _year("No years here.") is None
 
 
 @pytest.mark.parametrize("words, value", [("Fifty-one", 51), ("two hundred and five", 205), ("1,200", 1200),

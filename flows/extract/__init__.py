@@ -5,8 +5,8 @@ from flows.extract.extractor import (
     EXTRACTOR_VERSION,
     coverage_year,
     extract_file,
-    extract_report,
     write_extract_csv,
 )
+from flows.extract.registry import EXTRACTORS, extract_report
 
-__all__ = ["EXTRACTOR_VERSION", "coverage_year", "extract_file", "extract_report", "write_extract_csv"]
+__all__ = ["EXTRACTORS", "EXTRACTOR_VERSION", "coverage_year", "extract_file", "extract_report", "write_extract_csv"]

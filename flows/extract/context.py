@@ -11,6 +11,8 @@ from flows.extract.dates import DateSpan, find_dates
 
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _WEEKDAY = re.compile(r"\b(?:on|last|this\s+past)\s+(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+# A bare weekday after a noun or verb of the event ("a rally Sunday", "detained Tuesday"), not a name ("Sunday Times").
+_BARE_WEEKDAY = re.compile(r"(?<=[a-z] )(" + "|".join(d.capitalize() for d in WEEKDAYS) + r")(?!\s+[A-Z])\b")
 # "the ministry said on Tuesday", "announced in a statement on May 3": the date of the statement, not the event.
 REPORTED_BEFORE = re.compile(r"\b(?:said|says|told\s+\w+|reported|announced|stated|confirmed|added|wrote|tweeted|"
                              r"claimed|declared|disclosed|revealed)(?:\s+in\s+a\s+(?:statement|post|interview))?"
@@ -81,8 +83,8 @@ def relative_date(text: str, context: DateSpan | None, ref_day: date | None) -> 
             unit = next(g for g in following.groups() if g).lower()
             end = context.date_end + timedelta(days=_FOLLOWING_DAYS[unit])
             return DateSpan(0, 0, context.date_start, end, "month" if unit == "months" else "week")
-    weekday = next((m for m in _WEEKDAY.finditer(text)
-                    if not REPORTED_BEFORE.search(text[max(0, m.start() - 40):m.start() + 3])), None)
+    weekday = next((m for m in (*_WEEKDAY.finditer(text), *_BARE_WEEKDAY.finditer(text))
+                    if not REPORTED_BEFORE.search(text[max(0, m.start(1) - 40):m.start(1)])), None)
     if weekday and ref_day is not None:
         back = (ref_day.weekday() - WEEKDAYS[weekday.group(1).lower()]) % 7
         return _day(ref_day - timedelta(days=back))

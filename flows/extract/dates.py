@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS |= {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
@@ -20,6 +20,7 @@ _MOD = r"(?:(?:early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+
 _MONTH = rf"(?:(?-i:May|March|Mar)|(?i:(?!may\b|march\b|mar\b)(?:{_MONTH_NAMES})))\.?"
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("iso_day", re.compile(r"(?<![\w-])(?P<y>(?:19|20)\d\d)-(?P<mo>0[1-9]|1[0-2])-(?P<d>[0-3]\d)(?![\w-])")),
     ("month_range", re.compile(
         rf"\b(?:between\s+|from\s+)?{_MOD}(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?\s+(?:and|to|through|until|-|–)\s+"
         rf"{_MOD}(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?\b", re.IGNORECASE)),
@@ -70,6 +71,12 @@ def _resolve(kind: str, m: re.Match, year: int | None, context_year: int | None)
     """(date_start, date_end, precision) of one match, or None when it needs a year that is unknown."""
     g = m.groupdict()
     base = int(g["y"]) if g.get("y") else year
+    if kind == "iso_day":
+        try:
+            day = date(int(g["y"]), int(g["mo"]), int(g["d"]))
+        except ValueError:
+            return None
+        return day, day, "day"
     if kind == "year":
         y = int(g["y"])
         return date(y, 1, 1), date(y, 12, 31), "year"
@@ -116,6 +123,18 @@ def _resolve(kind: str, m: re.Match, year: int | None, context_year: int | None)
 
 def find_dates(text: str, year: int | None, context_year: int | None = None) -> list[DateSpan]:
     """Date expressions in `text`, resolved; month names without a year take `year` (the coverage year)."""
+    return list(_find_dates(text, year, context_year))
+
+
+# Every date pattern needs a digit, a month, a season or the word "year": a sentence with none has no date.
+_DATE_CUE = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|winter|"
+                       r"year)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)   # a sentence's dates are asked for by detection, context and the scan alike
+def _find_dates(text: str, year: int | None, context_year: int | None) -> tuple[DateSpan, ...]:
+    if not _DATE_CUE.search(text):
+        return ()
     taken: list[tuple[int, int]] = []
     out: list[DateSpan] = []
     for kind, pattern in _PATTERNS:
@@ -131,18 +150,7 @@ def find_dates(text: str, year: int | None, context_year: int | None = None) -> 
             taken.append((m.start(), m.end()))
             bounded = bool(_SINCE.search(text[max(0, m.start() - 20):m.start()]))
             out.append(DateSpan(m.start(), m.end(), *resolved, bounded=bounded))
-    return sorted(out, key=lambda d: d.start)
-
-
-_TITLE_YEAR = [
-    (re.compile(r"Nations in Transit\s+(" + _YEAR + ")"), -1),
-    (re.compile(r"Freedom in the World\s+(" + _YEAR + ")"), -1),
-    (re.compile(r"Freedom on the Net\s+(" + _YEAR + ")"), -1),
-    (re.compile(r"World Report\s+(" + _YEAR + ")"), -1),
-    (re.compile(r"Human Rights Practices\s+for\s+(" + _YEAR + ")"), 0),
-    (re.compile(r"(?:Annual\s+)?Report\s+(?:for|on)\s+(" + _YEAR + ")"), 0),
-]
-_IN_YEAR = re.compile(r"\b(?:In|During|Throughout|in|during|throughout)\s+(" + _YEAR + r")\b")
+    return tuple(sorted(out, key=lambda d: d.start))
 
 
 # A news item's dateline or date line: "BISHKEK, Oct 6, 2020 (Reuters) -", "March 03, 2023 14:25 GMT".
@@ -157,22 +165,3 @@ def dateline_year(text: str) -> int | None:
         if d.precision == "day" and d.start in starts and d.date_end.year == d.date_start.year:
             return d.date_start.year
     return None
-
-
-def infer_coverage_year(text: str) -> int | None:
-    """The year a report covers: from its series title ('Nations in Transit 2017' covers 2016), else a news
-    item's dateline, else the year most often introduced by 'In YYYY', else the most frequent year in the text
-    (None if it names no year)."""
-    head = text[:5000]
-    for pattern, offset in _TITLE_YEAR:
-        m = pattern.search(head)
-        if m:
-            return int(m.group(1)) + offset
-    dated = dateline_year(text)
-    if dated is not None:
-        return dated
-    counted = Counter(int(y) for y in _IN_YEAR.findall(text))
-    if counted:
-        return counted.most_common(1)[0][0]
-    years = Counter(int(y) for y in re.findall(r"(?<![\w$.,-])" + _YEAR + r"(?![\w%-])", text))
-    return years.most_common(1)[0][0] if years else None

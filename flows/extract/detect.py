@@ -38,6 +38,7 @@ class Detection:
     date: DateSpan | None
     date_source: str            # segment|leading|sentence|context|coverage|none
     backgrounded: bool = False  # reported inside a relative clause ("who were arrested in May")
+    rejected: str | None = None  # why the rules' filters would drop it (kept only when asked: a model decides)
 
 
 def _armed_clash(text: str, trig: Trigger) -> Trigger:
@@ -115,9 +116,12 @@ def _in_other_relative(text: str, pos: int, trig: Trigger) -> bool:
 _CLAUSE_END = re.compile(r"[,;:—–()]")
 
 
-def detect(text: str, year: int | None, context_year: int | None = None) -> list[Detection]:
-    """Events the sentence `text` (clean text) reports, one per type and date (per subtype too for trials)."""
-    triggers = [_armed_clash(text, t) for t in find_triggers(text)]
+def detect(text: str, year: int | None, context_year: int | None = None,
+           keep_rejected: bool = False) -> list[Detection]:
+    """Events the sentence `text` (clean text) reports, one per type and date (per subtype too for trials).
+    With `keep_rejected` (the learned extractor), the candidate triggers are looked for too, and triggers the
+    filters reject are kept, their reason in `rejected`."""
+    triggers = [_armed_clash(text, t) for t in find_triggers(text, extended=keep_rejected)]
     if not triggers:
         return []
     types = {t.event_type for t in triggers}
@@ -129,11 +133,12 @@ def detect(text: str, year: int | None, context_year: int | None = None) -> list
     segments = _segments(text)
     groups: dict[tuple, Detection] = {}
     for trig in triggers:
-        if reject_reason(text, trig, types):
+        reason = reject_reason(text, trig, types)
+        if reason and not keep_rejected:
             continue
         date, source = _governing_date(text, trig, dates, segments)
         key = (trig.event_type, trig.subtype if trig.event_type == "trial" else None,
-               (date.date_start, date.date_end) if date else None)
+               (date.date_start, date.date_end) if date else None, reason)
         background = bool(_RELATIVE_CLAUSE.search(text[max(0, trig.start - 40):trig.start])
                            or _TEMPORAL_ADJUNCT.search(text[max(0, trig.start - 30):trig.start]))
         if key in groups:
@@ -144,7 +149,7 @@ def detect(text: str, year: int | None, context_year: int | None = None) -> list
             if ranks and ranks.index(trig.subtype) < ranks.index(det.subtype):
                 det.subtype = trig.subtype
         else:
-            groups[key] = Detection(trig.event_type, trig.subtype, [trig], date, source, background)
+            groups[key] = Detection(trig.event_type, trig.subtype, [trig], date, source, background, reason)
     return _fold_releases(_fold_casualties(text, _violent_protests(text, list(groups.values()))))
 
 

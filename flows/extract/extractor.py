@@ -15,7 +15,7 @@ import polars as pl
 
 from flows import geo_packs
 from flows.extract.context import carry_over, is_anaphoric, is_dateline, reference_day, relative_date
-from flows.extract.dates import DateSpan, dateline_year, find_dates, infer_coverage_year
+from flows.extract.dates import DateSpan, dateline_year, find_dates
 from flows.extract.detect import Detection, detect
 from flows.extract.entities import SentenceEntities, analyse, is_backgrounded
 from flows.extract.fields import confidence, event_fields, person_names
@@ -23,6 +23,7 @@ from flows.extract.lexicon import places_abroad
 from flows.extract.merge import Candidate, attach_casualties, dedupe, fill
 from flows.extract.quantities import count_ranges
 from flows.extract.segment import Sentence, clean_layout, split_sentences
+from flows.extract.structure import structure
 from flows.extract.triggers import is_candidate
 from flows.ingest.reports import ReportDoc, read_report
 from flows.model import EXPORT_COLUMNS, conform, with_mention_ids
@@ -36,14 +37,15 @@ _CASUALTY_TRIGGER = re.compile(r"^(?:kill\w*|shot\s+dead|shoot\w*\s+dead)$", re.
 
 
 def coverage_year(doc: ReportDoc, year: int | None = None, clean: str | None = None) -> int | None:
-    """The year the report covers: `year` if given, else the sidecar's coverage_year, else inferred from the
-    text ('Nations in Transit 2017' covers 2016). `clean` is clean_layout(doc.text) if already computed."""
+    """The year the report covers: `year` if given, else the document's own date (sidecar, header, series
+    title, byline, dateline; flows/extract/structure.py), else the year its prose is mostly about."""
     if year is not None:
         return int(year)
     meta_year = (doc.meta or {}).get("coverage_year")
     if meta_year not in (None, ""):
         return int(meta_year)
-    return infer_coverage_year(clean_layout(doc.text) if clean is None else clean)
+    found = structure(doc.text, doc.meta, clean_layout(doc.text) if clean is None else clean).doc_date
+    return found.year if found else None
 
 
 def _home_country(text: str, country: str | None) -> tuple[str, set[str]]:
@@ -230,8 +232,8 @@ def _add_casualties(target: Candidate, sent: Sentence) -> None:
             target.fields[f"{role}_low"], target.fields[f"{role}_high"] = counts[role]
 
 
-def extract_report(doc: ReportDoc, year: int | None = None, country: str | None = None) -> pl.DataFrame:
-    """Every event mention the report states, with its quote, offsets, fields and confidence."""
+def extract_rules(doc: ReportDoc, year: int | None = None, country: str | None = None) -> pl.DataFrame:
+    """Every event mention the report states, with its quote, offsets, fields and confidence (the rules)."""
     text = doc.text
     clean = clean_layout(text)
     cov_year = coverage_year(doc, year, clean)
@@ -242,6 +244,12 @@ def extract_report(doc: ReportDoc, year: int | None = None, country: str | None 
     news = dateline_year(clean) is not None
     cands = [c for c in dedupe(_candidates(sentences, cov_year, ref_day, home, own_names, not_names, news), news)
              if c.confidence >= MIN_CONFIDENCE]
+    return rows_frame(doc, cands, EXTRACTOR_VERSION)
+
+
+def rows_frame(doc: ReportDoc, cands: list[Candidate], version: str) -> pl.DataFrame:
+    """The mentions of a report's final candidates: quote, offsets, fields, extractor version, confidence."""
+    text = doc.text
     rows = []
     for c in cands:
         d = c.det.date
@@ -253,7 +261,7 @@ def extract_report(doc: ReportDoc, year: int | None = None, country: str | None 
             "date_precision": d.precision if d else None,
             **c.fields,
             "quote": text[c.start:c.end], "char_start": c.start, "char_end": c.end,
-            "extractor": EXTRACTOR_VERSION, "confidence": c.confidence,
+            "extractor": version, "confidence": c.confidence,
         })
     if not rows:
         return conform(pl.DataFrame(schema={"mention_id": pl.Utf8}))
@@ -261,10 +269,13 @@ def extract_report(doc: ReportDoc, year: int | None = None, country: str | None 
     return with_mention_ids(df).sort("char_start", "event_type", "subtype", "date_start")
 
 
-def extract_file(path: str | Path, year: int | None = None, country: str | None = None) -> pl.DataFrame:
+def extract_file(path: str | Path, year: int | None = None, country: str | None = None,
+                 extractor: str | None = None) -> pl.DataFrame:
     """Read one report file (.txt, .md, .html, .pdf) and extract its events."""
+    from flows.extract.registry import extract_report
+
     path = Path(path)
-    return extract_report(read_report(path, path.name), year=year, country=country)
+    return extract_report(read_report(path, path.name), year=year, country=country, extractor=extractor)
 
 
 def write_extract_csv(df: pl.DataFrame, out_path: str | Path) -> Path:

@@ -56,14 +56,20 @@ def _phrase_pattern(entry: str, irregular: dict[str, list[str]]) -> str:
     return r"\s+".join(parts)
 
 
+def _trigger_sections(extended: bool) -> list[dict]:
+    spec = _load("triggers.yaml")
+    return [spec["triggers"], spec.get("candidate_triggers", {})] if extended else [spec["triggers"]]
+
+
 @cache
-def trigger_patterns() -> list[tuple[str, str, re.Pattern]]:
-    """(event_type, subtype, compiled pattern) for every trigger entry; subtypes are checked against typology."""
+def trigger_patterns(extended: bool = False) -> list[tuple[str, str, re.Pattern]]:
+    """(event_type, subtype, compiled pattern) for every trigger entry; subtypes are checked against typology.
+    `extended` adds the candidate triggers that only the learned extractor proposes."""
     spec = _load("triggers.yaml")
     irregular = spec.get("irregular", {})
     known = typology()["types"]
     out = []
-    for event_type, subtypes in spec["triggers"].items():
+    for event_type, subtypes in ((t, s) for section in _trigger_sections(extended) for t, s in section.items()):
         for subtype, entries in subtypes.items():
             if subtype not in known[event_type]["subtypes"]:
                 raise ValueError(f"triggers.yaml: unknown subtype {event_type}.{subtype}")
@@ -73,14 +79,40 @@ def trigger_patterns() -> list[tuple[str, str, re.Pattern]]:
     return out
 
 
+_PIECE = re.compile(r"[a-z0-9]+")
+
+
+def _first_pieces(entry: str, irregular: dict[str, list[str]]) -> set[str]:
+    """The first alphanumeric piece of every form an entry's first word can take ("detain" -> detain,
+    detains, detained, detaining; "=sit-in" -> sit): the key under which its pattern is tried."""
+    if entry.startswith("="):
+        return set(_PIECE.findall(entry[1:].split()[0].lower())[:1])
+    words = entry.split()
+    first = words[0].rstrip("*")
+    marked = next((i for i, w in enumerate(words) if w.endswith("*")), 0)
+    forms = inflections(first, irregular) if marked == 0 else {first}
+    return {p[0] for f in forms for p in [_PIECE.findall(f.lower())] if p}
+
+
 @cache
-def trigger_prefilter() -> re.Pattern:
-    """One alternation of every trigger: a cheap test for candidate sentences."""
-    spec = _load("triggers.yaml")
-    irregular = spec.get("irregular", {})
-    parts = [_phrase_pattern(e, irregular) for subtypes in spec["triggers"].values()
-             for entries in subtypes.values() for e in entries]
-    return re.compile(_BEFORE + "(?:" + "|".join(parts) + ")" + _AFTER, re.IGNORECASE)
+def trigger_index(extended: bool = False) -> dict[str, list[int]]:
+    """Positions in trigger_patterns() keyed by the first piece of each entry's first word: a sentence tries
+    only the patterns whose first word it contains (hundreds of patterns, a handful per sentence)."""
+    irregular = _load("triggers.yaml").get("irregular", {})
+    entries = [e for section in _trigger_sections(extended) for subtypes in section.values()
+               for es in subtypes.values() for e in es]
+    index: dict[str, list[int]] = {}
+    for position, entry in enumerate(entries):
+        for piece in _first_pieces(entry, irregular):
+            index.setdefault(piece, []).append(position)
+    return index
+
+
+def candidate_patterns(text: str, extended: bool = False) -> list[tuple[str, str, re.Pattern]]:
+    """The trigger patterns worth trying on `text`, in lexicon order."""
+    index, patterns = trigger_index(extended), trigger_patterns(extended)
+    positions = {i for piece in set(_PIECE.findall(text.lower())) for i in index.get(piece, ())}
+    return [patterns[i] for i in sorted(positions)]
 
 
 @cache

@@ -31,9 +31,12 @@ _ABBREVIATIONS = {
     "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "jr", "sr",
     "u.s", "u.k", "e.g", "i.e", "etc", "approx", "govt", "dept", "art", "para", "p", "pp", "fig",
 }
-_SUMMARY_HEADING = re.compile(r"\s*#*\s*(?:executive\s+summary|summary|overview|key\s+findings|highlights|abstract|"
-                              r"at\s+a\s+glance|in\s+brief|main\s+findings)\b", re.IGNORECASE)
+SUMMARY_HEADING = re.compile(r"\s*#*\s*(?:executive\s+summary|summary|overview|key\s+findings|key\s+developments|"
+                             r"highlights|abstract|at\s+a\s+glance|in\s+brief|main\s+findings)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?]+[”’\"')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+# Paragraphs glued without a space by the source ("the civil registry.In July 2019, ..."): a stop after a
+# lower-case word, then a capitalised word. "U.S.Army" or "example.com" do not match.
+_GLUED_END = re.compile(r"(?<=[a-z]{2}[.!?])[”’\"')\]]*(?=[A-Z][a-z])")
 
 
 MAX_SENTENCE_CHARS = 1500
@@ -114,14 +117,15 @@ def split_sentences(text: str, clean: str | None = None) -> list[Sentence]:
     in_summary = False
     for par_index, (p_start, p_end) in enumerate(_paragraphs(text, clean)):
         if is_heading_line(clean[p_start:p_end]):
-            in_summary = bool(_SUMMARY_HEADING.match(clean[p_start:p_end]))
+            in_summary = bool(SUMMARY_HEADING.match(clean[p_start:p_end]))
         cut = p_start
         first = len(sentences)
-        for m in _SENTENCE_END.finditer(clean, p_start, p_end):
-            if m.group(0).startswith(".") and _is_abbreviation(clean, m.start()):
-                continue
-            _add(sentences, clean, cut, m.end(), par_index)
-            cut = m.end()
+        ends = sorted({*(m.end() for m in _SENTENCE_END.finditer(clean, p_start, p_end)
+                         if not (m.group(0).startswith(".") and _is_abbreviation(clean, m.start()))),
+                       *(m.end() for m in _GLUED_END.finditer(clean, p_start, p_end))})
+        for end in ends:
+            _add(sentences, clean, cut, end, par_index)
+            cut = end
         _add(sentences, clean, cut, p_end, par_index)
         if in_summary:
             sentences[first:] = [replace(s, in_summary=True) for s in sentences[first:]]
@@ -150,7 +154,7 @@ def is_heading_line(line: str) -> bool:
     if not line or len(line) > 80 or line[-1] in ".!?”\"":
         return False
     letters = [c for c in line if c.isalpha()]
-    return bool(letters) and (all(c.isupper() for c in letters) or bool(_SUMMARY_HEADING.match(line)))
+    return bool(letters) and (all(c.isupper() for c in letters) or bool(SUMMARY_HEADING.match(line)))
 
 
 def _add(out: list[Sentence], clean: str, start: int, end: int, paragraph: int) -> None:

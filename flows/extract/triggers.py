@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flows.extract.lexicon import assembly_pattern, needs, trigger_patterns, trigger_prefilter
+from flows.extract.lexicon import assembly_pattern, candidate_patterns, needs
 
 _MONTH_CONTEXT = re.compile(r"(?:\b(?:in|on|of|since|until|by|from|to|early|late|mid|last|next|this|that)\s+|-)$",
                             re.IGNORECASE)
@@ -20,9 +20,10 @@ class Trigger:
     word: str
 
 
-def is_candidate(text: str) -> bool:
-    """Cheap test: does the text hold any trigger word at all?"""
-    return trigger_prefilter().search(text) is not None or assembly_pattern().search(text) is not None
+def is_candidate(text: str, extended: bool = False) -> bool:
+    """Cheap test: does the text hold any trigger word at all? (`extended`: the learned extractor's too)"""
+    return any(p.search(text) for _, _, p in candidate_patterns(text, extended)) \
+        or assembly_pattern().search(text) is not None
 
 
 def _is_month_march(text: str, start: int, end: int) -> bool:
@@ -35,10 +36,11 @@ def _is_month_march(text: str, start: int, end: int) -> bool:
                 or (word[0] == "M" and start > 0))
 
 
-def find_triggers(text: str) -> list[Trigger]:
-    """All non-overlapping trigger matches in `text`; the longest match wins where two overlap."""
+def find_triggers(text: str, extended: bool = False) -> list[Trigger]:
+    """All non-overlapping trigger matches in `text`; the longest match wins where two overlap. `extended` adds
+    the candidate triggers of the learned extractor."""
     found: list[Trigger] = []
-    for event_type, subtype, pattern in trigger_patterns():
+    for event_type, subtype, pattern in candidate_patterns(text, extended):
         for m in pattern.finditer(text):
             if event_type == "protest" and _is_month_march(text, m.start(), m.end()):
                 continue
