@@ -18,7 +18,7 @@ _VOWELS = "aeiou"
 
 
 @cache
-def _load(name: str) -> dict:   # parsed once per process (callers only read it)
+def load_lexicon(name: str) -> dict:   # parsed once per process (callers only read it)
     return yaml.safe_load((LEXICON_DIR / name).read_text(encoding="utf-8"))
 
 
@@ -57,7 +57,7 @@ def _phrase_pattern(entry: str, irregular: dict[str, list[str]]) -> str:
 
 
 def _trigger_sections(extended: bool) -> list[dict]:
-    spec = _load("triggers.yaml")
+    spec = load_lexicon("triggers.yaml")
     return [spec["triggers"], spec.get("candidate_triggers", {})] if extended else [spec["triggers"]]
 
 
@@ -65,7 +65,7 @@ def _trigger_sections(extended: bool) -> list[dict]:
 def trigger_patterns(extended: bool = False) -> list[tuple[str, str, re.Pattern]]:
     """(event_type, subtype, compiled pattern) for every trigger entry; subtypes are checked against typology.
     `extended` adds the candidate triggers that only the learned extractor proposes."""
-    spec = _load("triggers.yaml")
+    spec = load_lexicon("triggers.yaml")
     irregular = spec.get("irregular", {})
     known = typology()["types"]
     out = []
@@ -98,7 +98,7 @@ def _first_pieces(entry: str, irregular: dict[str, list[str]]) -> set[str]:
 def trigger_index(extended: bool = False) -> dict[str, list[int]]:
     """Positions in trigger_patterns() keyed by the first piece of each entry's first word: a sentence tries
     only the patterns whose first word it contains (hundreds of patterns, a handful per sentence)."""
-    irregular = _load("triggers.yaml").get("irregular", {})
+    irregular = load_lexicon("triggers.yaml").get("irregular", {})
     entries = [e for section in _trigger_sections(extended) for subtypes in section.values()
                for es in subtypes.values() for e in es]
     index: dict[str, list[int]] = {}
@@ -118,7 +118,7 @@ def candidate_patterns(text: str, extended: bool = False) -> list[tuple[str, str
 @cache
 def assembly_pattern() -> re.Pattern:
     """An assembly verb followed, within the sentence, by a protest's purpose (triggers.yaml assembly_verbs)."""
-    spec = _load("triggers.yaml")
+    spec = load_lexicon("triggers.yaml")
     verbs = "|".join(r"\s+".join(map(re.escape, v.split())) for v in spec.get("assembly_verbs", []))
     purposes = "|".join(spec.get("protest_purposes", []))
     return re.compile(rf"{_BEFORE}(?P<verb>{verbs}){_AFTER}(?=[^.;:!?]{{0,120}}?\b(?:{purposes})\b)", re.IGNORECASE)
@@ -127,25 +127,25 @@ def assembly_pattern() -> re.Pattern:
 @cache
 def actor_nouns() -> frozenset[str]:
     """People nouns that are triggers only as the ones acting (protesters, rioters, mob)."""
-    return frozenset(w.lower() for w in _load("triggers.yaml").get("actor_nouns", []))
+    return frozenset(w.lower() for w in load_lexicon("triggers.yaml").get("actor_nouns", []))
 
 
 @cache
 def needs() -> dict[str, str]:
-    return dict(_load("triggers.yaml").get("needs", {}))
+    return dict(load_lexicon("triggers.yaml").get("needs", {}))
 
 
 @cache
 def cues(name: str) -> re.Pattern:
     """The cue list `name` of filters.yaml as one case-insensitive word-bounded alternation."""
-    entries = _load("filters.yaml")[name]
+    entries = load_lexicon("filters.yaml")[name]
     return re.compile(r"(?<![\w-])(?:" + "|".join(entries) + r")(?![\w-])", re.IGNORECASE)
 
 
 @cache
 def line_cues(name: str) -> re.Pattern:
     """The cue list `name` of filters.yaml as one case-insensitive, multi-line alternation (no word bounds)."""
-    entries = _load("filters.yaml")[name]
+    entries = load_lexicon("filters.yaml")[name]
     return re.compile("|".join(f"(?:{e})" for e in entries), re.IGNORECASE | re.MULTILINE)
 
 
@@ -153,14 +153,14 @@ def line_cues(name: str) -> re.Pattern:
 def sentence_openers(name: str) -> re.Pattern:
     """The cue list `name` of filters.yaml as verbs that open a sentence, case-sensitive (after an optional
     fronted 'Pending ...,' phrase)."""
-    entries = _load("filters.yaml")[name]
+    entries = load_lexicon("filters.yaml")[name]
     return re.compile(r"^[\s\"“‘(*•-]*(?:Pending\s[^,]{1,80},\s*)?(?:" + "|".join(entries) + r")\b")
 
 
 @cache
 def places_abroad() -> list[tuple[str, re.Pattern]]:
     """(ISO2, pattern of the country's names, adjectives and main cities) from countries.yaml."""
-    spec = _load("countries.yaml")["countries"]
+    spec = load_lexicon("countries.yaml")["countries"]
     out = []
     for code, words in spec.items():
         alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 
 from flows.extract.dates import DateSpan, find_dates
-from flows.extract.lexicon import _load
+from flows.extract.lexicon import load_lexicon
 from flows.extract.segment import clean_layout, is_heading, is_heading_line
 
 EVENT_ZONES = frozenset({"body", "list_item"})
@@ -93,7 +93,7 @@ class _Patterns:
 @cache
 def patterns() -> _Patterns:
     """schemas/lexicon/structure.yaml, compiled; a missing key or a bad pattern fails loudly here."""
-    spec = _load("structure.yaml")
+    spec = load_lexicon("structure.yaml")
     one = lambda key: re.compile(spec[key])  # noqa: E731
     many = lambda key: tuple(re.compile(p) for p in spec[key])  # noqa: E731
     return _Patterns(

@@ -3,6 +3,8 @@ occurrences (with a calibrated confidence), then the rules' resolvers for fields
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from flows.extract.entities import analyse
@@ -11,21 +13,29 @@ from flows.extract.fields import event_fields, person_names
 from flows.extract.learned.features import candidate_features, content_words
 from flows.extract.learned.model import ScorerModel, default_model
 from flows.extract.learned.scan import Scan, read
+from flows.extract.lexicon import load_lexicon
 from flows.extract.merge import Candidate, attach_casualties
 from flows.ingest.reports import ReportDoc
 
 LEARNED_VERSION = "eventflow-learned/1.0"
 
 
+@cache
+def final_reasons() -> frozenset[str]:
+    """The rules' reasons for rejecting a trigger that the model never overrules (filters.yaml)."""
+    return frozenset(load_lexicon("filters.yaml")["final_for_learned"])
+
+
 def score_candidates(scan: Scan, model: ScorerModel) -> None:
-    """Set each candidate's confidence: the calibrated probability that it reports a real occurrence."""
+    """Set each candidate's confidence: the calibrated probability that it reports a real occurrence (0 for a
+    candidate the rules reject for a reason that is final)."""
     per_sentence: dict[int, int] = {}
     for c in scan.candidates:
         per_sentence[c.sentence] = per_sentence.get(c.sentence, 0) + 1
     words = [content_words(s.text) for s in scan.sentences]
     feats = [candidate_features(scan, c, per_sentence[c.sentence], words) for c in scan.candidates]
     for c, conf in zip(scan.candidates, model.confidence(feats), strict=True):
-        c.confidence = round(float(conf), 3)
+        c.confidence = 0.0 if c.det.rejected in final_reasons() else round(float(conf), 3)
 
 
 def resolve(scan: Scan, kept: list[Candidate], country: str | None) -> list[Candidate]:
