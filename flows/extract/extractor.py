@@ -19,7 +19,6 @@ from flows.extract.dates import DateSpan, dateline_year, find_dates
 from flows.extract.detect import Detection, detect
 from flows.extract.entities import SentenceEntities, analyse, is_backgrounded
 from flows.extract.fields import confidence, event_fields, person_names
-from flows.extract.lexicon import places_abroad
 from flows.extract.merge import Candidate, attach_casualties, dedupe, fill
 from flows.extract.quantities import count_ranges
 from flows.extract.segment import Sentence, clean_layout, split_sentences
@@ -48,24 +47,22 @@ def coverage_year(doc: ReportDoc, year: int | None = None, clean: str | None = N
     return found.year if found else None
 
 
-def _home_country(text: str, country: str | None) -> tuple[str, set[str]]:
-    """The report's country (ISO2, 'ZZ' if unknown) and the words that name it and its people. A text that
-    names no country at all is placed by its regions and large places ("40 protesters in Aktobe")."""
-    code = country or geo_packs.infer_country(text, landmarks=False)
-    if code is None and not _names_a_country_without_pack(text):
-        code = geo_packs.infer_country(text)
-    code = (code or UNKNOWN_COUNTRY).upper()
-    p = geo_packs.pack(code) if code != UNKNOWN_COUNTRY else None
-    return code, ({*p.names, *p.demonyms} if p else set())
+def home_country(text: str, country: str | None) -> tuple[str, set[str]]:
+    """The report's country (ISO2, 'ZZ' if unknown) and the words that name it and its people: the country the
+    text names most by name or demonym, else the one whose capital and large towns it names most, for any
+    country of the world (flows/geocode/countries.py)."""
+    from flows.geocode.countries import country_words, text_country
+
+    code = (country or text_country(text) or UNKNOWN_COUNTRY).upper()
+    if code == UNKNOWN_COUNTRY:
+        return code, set()
+    p = geo_packs.pack(code)
+    words = country_words(code)
+    return code, {*words.names, *words.demonyms, *((*p.names, *p.demonyms) if p else ())}
 
 
 _LEADING_DATE = re.compile(r"^\W*(?:(?:in|on|during|by|at|from|since|throughout|early|late|mid)\b\W*)*",
                            re.IGNORECASE)
-
-
-def _names_a_country_without_pack(text: str) -> bool:
-    installed = geo_packs.packs()
-    return any(iso not in installed and pattern.search(text) for iso, pattern in places_abroad())
 
 
 class _Context:
@@ -237,7 +234,7 @@ def extract_rules(doc: ReportDoc, year: int | None = None, country: str | None =
     text = doc.text
     clean = clean_layout(text)
     cov_year = coverage_year(doc, year, clean)
-    home, own_names = _home_country(text, country or (doc.meta or {}).get("country"))
+    home, own_names = home_country(text, country or (doc.meta or {}).get("country"))
     sentences = split_sentences(text, clean)
     ref_day = reference_day(clean, doc.meta)
     not_names = own_names | set(re.findall(r"\b[a-z][a-z’'-]{3,}\b", clean))   # words also written in lower case

@@ -155,14 +155,3 @@ def sentence_openers(name: str) -> re.Pattern:
     fronted 'Pending ...,' phrase)."""
     entries = load_lexicon("filters.yaml")[name]
     return re.compile(r"^[\s\"“‘(*•-]*(?:Pending\s[^,]{1,80},\s*)?(?:" + "|".join(entries) + r")\b")
-
-
-@cache
-def places_abroad() -> list[tuple[str, re.Pattern]]:
-    """(ISO2, pattern of the country's names, adjectives and main cities) from countries.yaml."""
-    spec = load_lexicon("countries.yaml")["countries"]
-    out = []
-    for code, words in spec.items():
-        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        out.append((code, re.compile(r"(?<![\w-])(?:" + alternation + r")(?![\w-])")))
-    return out

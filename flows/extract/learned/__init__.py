@@ -8,7 +8,7 @@ from functools import cache
 import polars as pl
 
 from flows.extract.entities import analyse
-from flows.extract.extractor import UNKNOWN_COUNTRY, _home_country, rows_frame
+from flows.extract.extractor import UNKNOWN_COUNTRY, home_country, rows_frame
 from flows.extract.fields import event_fields, person_names
 from flows.extract.learned.features import candidate_features, content_words
 from flows.extract.learned.model import ScorerModel, default_model
@@ -40,7 +40,7 @@ def score_candidates(scan: Scan, model: ScorerModel) -> None:
 
 def resolve(scan: Scan, kept: list[Candidate], country: str | None) -> list[Candidate]:
     """Fields of the kept candidates (spaCy on their sentences only), then one mention per occurrence."""
-    home, own_names = _home_country(scan.doc.text, country or (scan.doc.meta or {}).get("country"))
+    home, own_names = home_country(scan.doc.text, country or (scan.doc.meta or {}).get("country"))
     order = sorted({c.sentence for c in kept})
     ents = dict(zip(order, analyse([scan.sentences[i].text for i in order]), strict=True))
     not_names = own_names | {w for w in scan.clean.split() if w.islower() and len(w) > 3}
