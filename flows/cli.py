@@ -145,13 +145,25 @@ def _iso_date(text: str, where: str) -> date:
 @app.command()
 def train(
     out: Annotated[Path | None, typer.Option(help="model file to write (default: the shipped model)")] = None,
+    with_reviews: Annotated[bool, typer.Option("--with-reviews", help="also learn from the analysts' review "
+                                                "decisions of the database (--db)")] = False,
+    db: DbOption = None,
 ) -> None:
     """Train the learned extractor from the annotated corpus (benchmarks/corpus/, texts read from
-    ../shared/corpus/raw): fit on train, choose the regularisation, calibrate and set the threshold on dev."""
-    from flows.extract.learned.model import DEFAULT_MODEL
+    ../shared/corpus/raw), and with --with-reviews from the review desk's decisions: fit on train, choose the
+    regularisation, calibrate and set the threshold on dev."""
+    from flows.extract.learned.model import DEFAULT_MODEL, REVIEWED_MODEL
     from flows.extract.learned.train import train as train_model
 
-    card = train_model(out or DEFAULT_MODEL, log=console.print)
+    reviews = None
+    if with_reviews:
+        reviews = db or _settings().db
+        if not Path(reviews).exists():
+            raise typer.BadParameter(f"no database at {reviews}; run `eventflow run` first", param_hint="--db")
+    out = out or (REVIEWED_MODEL if with_reviews else DEFAULT_MODEL)
+    card = train_model(out, reviews=reviews, log=console.print)
+    if with_reviews:
+        console.print(f"to extract with it, set `extractor_model: {out}` in eventflow.yaml")
     dev = card["dev_internal"]
     console.print(f"dev: P {dev['precision']:.3f} R {dev['recall']:.3f} F1 {dev['f1']:.3f} "
                   f"({dev['matched']} of {dev['gold']} gold events matched, {dev['pred']} predicted)")

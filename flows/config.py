@@ -24,6 +24,7 @@ class Settings:
     map_tiles: bool = False                     # tiles leak the reader's address; off unless asked for
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     extractor: str = "learned"                  # report extractor: learned (trained model) or rules
+    extractor_model: Path | None = None         # the learned extractor's model (default: the shipped one)
     extra: dict = field(default_factory=dict)
 
 

@@ -98,3 +98,27 @@ def test_train_reproduces_the_committed_model(tmp_path: Path):
         assert abs(card["dev_internal"][key] - shipped["dev_internal"][key]) <= 0.01, key
     assert card["train_documents"] == shipped["train_documents"]
     assert card["C"] == shipped["C"]
+
+
+def test_review_decisions_become_partly_labelled_training_examples(review_db: Path, review_text: str):
+    """`eventflow train --with-reviews`: a confirmed mention teaches an event, a dropped one a non-event, and
+    the sentences nobody reviewed teach nothing."""
+    import duckdb
+
+    from flows.extract.learned.train import review_examples
+    from flows.review.desk import Desk
+
+    def mention(where: str) -> str:
+        with duckdb.connect(str(review_db), read_only=True) as con:
+            return con.execute(f"SELECT mention_id FROM mentions WHERE {where}").fetchone()[0]
+
+    desk = Desk(review_db, "ann")
+    desk.decide(mention("location_text = 'Almaty'"), 0, "confirm")
+    desk.decide(mention("location_text = 'Astana'"), 0, "drop")
+    (ex,) = review_examples(review_db)
+    assert ex.partial and ex.scan.doc.text == review_text
+    labelled = {(ex.scan.sentences[c.sentence].text[:12], c.det.event_type): y
+                for c, y in zip(ex.scan.candidates, ex.labels(), strict=True) if y is not None}
+    assert labelled[("On 5 January", "detention")] == 1
+    assert labelled[("On 11 Januar", "trial")] == 0
+    assert not any(key[0].startswith("On 6 January") for key in labelled)     # not reviewed: not an example

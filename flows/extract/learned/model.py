@@ -76,6 +76,12 @@ def load_model(path: Path | str = DEFAULT_MODEL) -> ScorerModel:
                            int(z["bits"]))
 
 
+REVIEWED_MODEL = Path("data/models/candidate-scorer-reviewed.npz")   # `eventflow train --with-reviews` writes it
+
+
 @cache
 def default_model() -> ScorerModel:
-    return load_model(DEFAULT_MODEL)
+    """The model the `extractor_model` setting names, else the shipped one."""
+    from flows.config import load_settings
+
+    return load_model(load_settings().extractor_model or DEFAULT_MODEL)

@@ -17,7 +17,7 @@ overlapping evidence; one-to-one); final figures are measured with the shared sc
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -40,9 +40,20 @@ TEAM_FIXTURES = corpus.PROJECT_ROOT / "tests" / "fixtures" / "extract"
 
 @dataclass
 class Example:
+    """A scanned document and what is known of its events: all of them (an annotated document), or, when
+    `partial`, only those of the sentences an analyst reviewed (its other candidates are not examples)."""
+
     doc: str
     scan: Scan
     gold: list[corpus.GoldEvent]
+    dropped: list[tuple[int, int]] = field(default_factory=list)   # spans an analyst said are no event
+    partial: bool = False
+
+    def labels(self) -> list[int | None]:
+        """Each candidate's label (None: unknown, not an example)."""
+        spans = [g.span for g in self.gold] + self.dropped
+        return [label(c, self.gold) if not self.partial or any(_overlaps((c.start, c.end), s) for s in spans)
+                else None for c in self.scan.candidates]
 
 
 def _report(path: Path, text: str | None = None) -> ReportDoc:
@@ -118,10 +129,26 @@ def table(exs: list[Example]) -> tuple[list[list[str]], np.ndarray]:
         for c in ex.scan.candidates:
             per_sentence[c.sentence] = per_sentence.get(c.sentence, 0) + 1
         words = [content_words(s.text) for s in ex.scan.sentences]
-        for c in ex.scan.candidates:
-            feats.append(candidate_features(ex.scan, c, per_sentence[c.sentence], words))
-            labels.append(label(c, ex.gold))
+        for c, y in zip(ex.scan.candidates, ex.labels(), strict=True):
+            if y is not None:
+                feats.append(candidate_features(ex.scan, c, per_sentence[c.sentence], words))
+                labels.append(y)
     return feats, np.array(labels)
+
+
+def review_examples(db: Path) -> list[Example]:
+    """Analysts' review decisions (flows/review/training.py) as partially labelled documents: confirmed,
+    corrected and added mentions are events, dropped ones are not; unreviewed sentences teach nothing."""
+    from flows.review.training import reviewed_documents
+
+    out = []
+    for rd in reviewed_documents(db):
+        gold = [corpus.GoldEvent(s.event_type, s.subtype, s.date_start, s.date_end, "", s.country or "", "",
+                                 (s.char_start, s.char_end)) for s in (*rd.confirmed, *rd.corrected, *rd.added)]
+        doc = ReportDoc(rd.source, rd.sha256, "txt", rd.text, {})
+        out.append(Example(f"review/{rd.source}", read(doc), gold, [(d.char_start, d.char_end) for d in rd.dropped],
+                           partial=True))
+    return out
 
 
 def hashed(feats: list[list[str]], bits: int = HASH_BITS):
@@ -223,10 +250,15 @@ def reliability(rows: list[tuple[float, int, str]], bins: int = 10) -> list[dict
     return out
 
 
-def train(out: Path = DEFAULT_MODEL, with_extra: bool = True, log=print) -> dict:
-    """Train, choose C on dev, calibrate on dev, choose the threshold on dev; save the model; return the card."""
+def train(out: Path = DEFAULT_MODEL, with_extra: bool = True, reviews: Path | None = None, log=print) -> dict:
+    """Train, choose C on dev, calibrate on dev, choose the threshold on dev; save the model; return the card.
+    `reviews`: a database whose analysts' review decisions are added to the training examples."""
     log("scanning the train and dev documents ...")
     train_ex, dev_ex = examples(("train",), with_extra), examples(("dev",))
+    reviewed = review_examples(reviews) if reviews is not None else []
+    if reviews is not None:
+        log(f"reviews: {len(reviewed)} reviewed reports from {reviews}")
+    train_ex = train_ex + reviewed
     feats, labels = table(train_ex)
     log(f"train: {len(train_ex)} documents, {len(labels)} candidates, {int(labels.sum())} positive")
     best = None
@@ -245,7 +277,8 @@ def train(out: Path = DEFAULT_MODEL, with_extra: bool = True, log=print) -> dict
     model.threshold = cut
     model.card = {
         "version": LEARNED_VERSION, "C": c, "hash_bits": model.bits, "threshold": cut,
-        "train_documents": sorted(ex.doc for ex in train_ex), "dev_documents": sorted(ex.doc for ex in dev_ex),
+        "train_documents": sorted(ex.doc for ex in train_ex if not ex.partial),
+        "reviewed_documents": sorted(ex.doc for ex in reviewed), "dev_documents": sorted(ex.doc for ex in dev_ex),
         "train_candidates": int(len(labels)), "train_positive": int(labels.sum()),
         "dev_internal": dev_figures, "dev_reliability": reliability(rows),
     }
