@@ -134,9 +134,12 @@ def _landmark_index(geo_root: Path) -> dict[str, str]:
 
 
 def _ngrams(text: str) -> list[str]:
+    """Runs of up to MAX_WORDS words that open with a capital (every name, demonym and town does)."""
     tokens = [m.group(0) for m in _TOKEN.finditer(text)]
     out = []
     for i in range(len(tokens)):
+        if not tokens[i][0].isupper():
+            continue
         for n in range(1, MAX_WORDS + 1):
             if i + n > len(tokens):
                 break
