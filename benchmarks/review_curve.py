@@ -81,8 +81,10 @@ def decide(ex: Example, mention) -> tuple[str, object | None]:
     return "drop", None
 
 
-def reviewed(items: list[tuple[Example, object]]) -> list[Example]:
-    """The reviewed mentions as partially labelled documents (one per pool document)."""
+def reviewed(items: list[tuple[Example, object]], adds: bool = True) -> list[Example]:
+    """The reviewed mentions as partially labelled documents (one per pool document). With `adds`, the analyst
+    also adds the events the extractor missed in the sentences shown around each mention (two either side),
+    as the desk lets them do by selecting the sentence."""
     by_doc: dict[str, Example] = {}
     for ex, m in items:
         rev = by_doc.setdefault(ex.doc, Example(ex.doc, ex.scan, [], [], partial=True))
@@ -92,6 +94,10 @@ def reviewed(items: list[tuple[Example, object]]) -> list[Example]:
         else:
             rev.gold.append(g.__class__(g.event_type, g.subtype, g.date_start, g.date_end, g.precision, g.country,
                                         g.admin1_iso, (m.start, m.end)))
+        if adds:
+            near = ex.scan.sentences[max(0, m.sentence - 2):m.sentence + 3]
+            window = (near[0].start, near[-1].end)
+            rev.gold += [g for g in ex.gold if _overlaps(g.span, window) and g not in rev.gold]
     return list(by_doc.values())
 
 
@@ -109,6 +115,8 @@ def f1(docs: list[Example], model, raw_cut: float) -> float:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", default="0,25,50,100,200,400")
+    ap.add_argument("--no-adds", action="store_true", help="the analyst only judges mentions, adds nothing")
+    ap.add_argument("--orders", default=",".join(ORDERS))
     a = ap.parse_args(argv)
     steps = [int(x) for x in a.steps.split(",")]
     shipped = default_model()
@@ -117,13 +125,13 @@ def main(argv: list[str] | None = None) -> None:
     base_feats, base_labels = table(train_ex)
     halves_ = halves(dev_ex)
     print(f"dev halves: {len(halves_[0])} and {len(halves_[1])} documents; refit C={c}")
-    for order in ORDERS:
+    for order in a.orders.split(","):
         row = []
         for n in steps:
             scores = []
             for pool, held in (halves_, halves_[::-1]):
                 items = queue(pool, shipped, order)[:n]
-                feats, labels = table(reviewed(items))
+                feats, labels = table(reviewed(items, adds=not a.no_adds))
                 model = fit(base_feats + feats, np.concatenate([base_labels, labels]), c) if n else fit(
                     base_feats, base_labels, c)
                 model.calib_x, model.calib_y = shipped.calib_x, shipped.calib_y
