@@ -3,56 +3,91 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from flows.config import Settings, SettingsError, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Protest, detention, attack and trial events from reports and datasets into DuckDB and maps.")
 # Piped output (a file, another program) gets a wide table instead of the 80 columns rich assumes.
 console = Console(width=None if sys.stdout.isatty() else 220)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 1, 2, 75     # 75: EX_TEMPFAIL, another run held the database; try later
+_debug = {"on": bool(os.environ.get("EVENTFLOW_DEBUG"))}
+
+DebugOption = Annotated[bool, typer.Option("--debug", help="on failure, print the full traceback")]
+
+
+@app.callback()
+def main(debug: DebugOption = False) -> None:
+    """Protest, detention, attack and trial events from reports and datasets into DuckDB and maps."""
+    _debug["on"] = _debug["on"] or debug
+
+
+def _say(message: str) -> None:
+    """A notice while a command works (waiting for a lock, a migration): one line on stderr."""
+    errors.print(message, markup=False)
+
 
 packs_app = typer.Typer(no_args_is_help=True, help="Reference data: the world layer and the country packs.")
 app.add_typer(packs_app, name="packs")
 
 
 @contextmanager
-def _config_errors() -> Iterator[None]:
-    """A configuration that cannot be used ends the command with one line and exit code 2."""
+def _failures(*paths: Path | str) -> Iterator[None]:
+    """Any failure ends the command with one line naming its cause and path (exit 1); a configuration that
+    cannot be used, or reference data not installed: exit 2; a database another run kept too long: exit 75.
+    `--debug` adds the traceback."""
+    from flows.failures import describe
     from flows.refdata import PacksMissing, ReferenceDataError
+    from flows.shared_db import DatabaseBusy
 
     try:
         yield
+    except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort, KeyboardInterrupt):
+        raise
     except SettingsError as exc:
-        console.print(f"[red]configuration error: {exc}[/red]")
-        raise typer.Exit(2) from exc
+        errors.print(f"configuration error: {exc}", markup=False)
+        raise typer.Exit(EXIT_CONFIG) from None
     except (PacksMissing, ReferenceDataError) as exc:
-        console.print(f"[red]error: {exc}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from exc
+        errors.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    except DatabaseBusy as exc:
+        errors.print(f"not run: {exc}", markup=False)
+        raise typer.Exit(EXIT_BUSY) from None
+    except Exception as exc:  # noqa: BLE001 - every other failure: one line, the traceback on request
+        if _debug["on"]:
+            errors.print("".join(traceback.format_exception(exc)), markup=False, end="")
+        hint = "" if _debug["on"] else " (eventflow --debug ... prints the traceback)"
+        errors.print(f"error: {describe(exc, list(paths))}{hint}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def _require_packs(settings: Settings) -> None:
     """One line and exit code 2 when the reference data is not installed (before any work starts)."""
     from flows.refdata import require_installed
 
-    with _config_errors():
+    with _failures():
         require_installed(settings.geo_root)
 
 
 def _settings() -> Settings:
     """The settings, with a one-line error for a configuration that cannot be used and a warning for unknown keys."""
-    with _config_errors():
+    with _failures():
         settings = load_settings()
     if settings.extra:
         console.print(f"[yellow]warning: unknown setting(s) ignored: {', '.join(sorted(settings.extra))}[/yellow]")
@@ -68,10 +103,11 @@ def run(
     db: DbOption = None,
     maps: Annotated[Path | None, typer.Option(help="folder for the HTML maps and timelines")] = None,
     year: Annotated[int | None, typer.Option(help="coverage year of the reports (default: inferred)")] = None,
+    debug: DebugOption = False,
 ) -> None:
-    """One run of the pipeline flow over the inbox; prints a summary. Exit 0 also when records were rejected."""
-    from flows.pipeline import pipeline
-
+    """One run of the pipeline flow over the inbox; prints a summary. Exit 0 also when records were rejected;
+    1 with one line when the run failed; 75 when another run kept the database for longer than lock_timeout."""
+    _debug["on"] = _debug["on"] or debug
     s = _settings()
     inbox = inbox or s.inbox
     if not inbox.is_dir():
@@ -82,10 +118,19 @@ def run(
     problem = _unwritable(maps)
     if problem:
         raise typer.BadParameter(f"cannot write maps to {maps}: {problem}", param_hint="--maps")
-    summary = pipeline(str(inbox), str(db or s.db), str(maps), year)
+    db = db or s.db
+    with _failures(db, maps, inbox):
+        from flows.failures import quiet_console_tracebacks
+        from flows.pipeline import pipeline
+        from flows.shared_db import run_lock
+
+        with run_lock(db, s.lock_timeout, "run", say=_say), _prefect_api():   # wait first, then start a server
+            if not _debug["on"]:
+                quiet_console_tracebacks()
+            summary = pipeline(str(inbox), str(db), str(maps), year)
     table = Table(title="eventflow run", show_header=False)
-    for key in ("sources_new", "sources_changed", "sources_unchanged", "sources_duplicate", "mentions", "rejects",
-                "unresolved_places", "events"):
+    for key in ("sources_new", "sources_changed", "sources_unchanged", "sources_duplicate", "sources_withdrawn",
+                "mentions", "rejects", "unresolved_places", "events"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files_written"]) or "none (maps unchanged)")
     console.print(table)
@@ -122,6 +167,21 @@ def extract(
     console.print(f"{mentions.height} events from {len(reports) - failed} report(s) written to {out}")
     if failed:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _prefect_api() -> Iterator[None]:
+    """The Prefect server of a run: the configured one (PREFECT_API_URL), else a temporary local one that is
+    stopped afterwards, also when this process is killed."""
+    from flows.prefect_server import check_reachable, configured_api_url, local_server
+
+    url = configured_api_url()
+    if url:
+        check_reachable(url)
+        yield
+        return
+    with local_server(scheduler=False):
+        yield
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -208,20 +268,27 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="file to write")],
     db: DbOption = None,
 ) -> None:
-    """The events table with the export columns."""
+    """The events table with the export columns (read from the snapshot, beside any run or reader). In CSV,
+    text cells that a spreadsheet would run as a formula (=, +, -, @ first) start with a single quote."""
     from flows import store
-    from flows.export import write_events
+    from flows.export import FORMATS, write_events
+    from flows.shared_db import open_snapshot
 
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
+    path = _existing_db(db)
+    with _failures(path, out):
+        with open_snapshot(path) as con:
+            events = store.load_events(con)
+        write_events(events, fmt, out)
+    console.print(f"{events.height} events written to {out}")
+
+
+def _existing_db(db: Path | None) -> Path:
     path = db or _settings().db
     if not Path(path).exists():
         raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
-    with store.connect(path) as con:
-        events = store.load_events(con)
-    try:
-        write_events(events, fmt, out)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--format") from exc
-    console.print(f"{events.height} events written to {out}")
+    return Path(path)
 
 
 @app.command()
@@ -231,42 +298,84 @@ def sql(
     write: Annotated[bool, typer.Option("--write", help="open read-write (e.g. to insert overrides)")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
 ) -> None:
-    """Run SQL against the database and print a table (read-only unless --write)."""
-    import duckdb
+    """Run SQL against the database and print a table. Read-only queries read the snapshot analysts use;
+    --write changes the working database under the run lock (waiting for a run up to lock_timeout) and then
+    refreshes the snapshot."""
+    from flows.shared_db import open_snapshot, writing
 
-    path = db or _settings().db
-    if not Path(path).exists():
-        raise typer.BadParameter(f"no database at {path}; run `eventflow run` first", param_hint="--db")
-    con = duckdb.connect(str(path), read_only=not write)
-    try:
-        cur = con.execute(query)
-        if cur.description is None:
+    path = _existing_db(db)
+    with _failures(path):
+        if write:
+            with writing(path, _settings().lock_timeout, say=_say) as con:
+                _print_result(con.execute(query), as_csv)
             return
-        if as_csv:
-            writer = csv.writer(sys.stdout)
-            writer.writerow(d[0] for d in cur.description)
-            writer.writerows(cur.fetchall())
-            return
-        table = Table(*[d[0] for d in cur.description])
-        for row in cur.fetchall():
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
-    except duckdb.Error as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    finally:
-        con.close()
+        with open_snapshot(path) as con:
+            try:
+                cur = con.execute(query)
+            except Exception as exc:
+                if "read-only" in str(exc):
+                    raise type(exc)(f"{exc} (use --write to change the data)") from None
+                raise
+            _print_result(cur, as_csv)
+
+
+def _print_result(cur, as_csv: bool) -> None:
+    if cur.description is None:
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(d[0] for d in cur.description)
+        writer.writerows(cur.fetchall())
+        return
+    table = Table(*[d[0] for d in cur.description])
+    for row in cur.fetchall():
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def withdraw(
+    sources: Annotated[list[str], typer.Argument(help="source names as in sources.path, e.g. inbox/acled_2022.csv")],
+    db: DbOption = None,
+    note: Annotated[str | None, typer.Option(help="why, kept with the withdrawal")] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="let the sources be ingested again by the next run")] = False,
+) -> None:
+    """Withdraw sources for good: their rows are deleted, events and maps rebuilt, and the files are not
+    ingested again while they stay in the inbox (by name or content). --undo reverses it."""
+    from flows import stages
+    from flows.shared_db import working_path, writing
+    from flows.withdraw import restore
+    from flows.withdraw import withdraw as withdraw_source
+
+    s = _settings()
+    path = _existing_db(db)
+    with _failures(path, s.maps), writing(path, s.lock_timeout, say=_say) as con:
+        known = {r[0] for r in con.execute("SELECT path FROM sources").fetchall()}
+        for source in sources:
+            if undo:
+                done = restore(con, source)
+                console.print(f"{source}: {'restored; the next run ingests it' if done else 'was not withdrawn'}",
+                              markup=False)
+                continue
+            removed = withdraw_source(con, source, note)
+            where = f"{removed} mention(s) removed" if source in known else \
+                "not in the database: a file of that name will not be ingested"
+            console.print(f"{source}: withdrawn, {where}", markup=False)
+        if not undo:
+            stages.dedupe_all(working_path(path))
+            stages.publish_maps(working_path(path), s.maps, s)
 
 
 @app.command()
 def serve() -> None:
-    """Serve the scheduled deployments (blocks until stopped)."""
+    """Serve the scheduled deployments until stopped: with the Prefect server of PREFECT_API_URL, or a local one
+    started (with its scheduler, on 127.0.0.1) and stopped with serve."""
     from flows.deployments import serve_deployments
 
     settings = _settings()
-    with _config_errors():
+    with _failures(settings.inbox, settings.db):
         settings.inbox.mkdir(parents=True, exist_ok=True)
-        serve_deployments(settings)
+        serve_deployments(settings, say=_say)
 
 
 @app.command()
@@ -275,7 +384,7 @@ def deployments() -> None:
     from flows.deployments import deployment_specs
 
     table = Table("deployment", "flow", "schedule (cron)", "timezone", "parameters")
-    with _config_errors():
+    with _failures():
         specs = deployment_specs(_settings())
     for spec in specs:
         table.add_row(spec.name, spec.flow, spec.cron, spec.timezone,
@@ -294,7 +403,7 @@ def packs_install(
 
     settings = _settings()
     try:
-        with _config_errors():
+        with _failures():
             install(settings.geo_root, mirror or DEFAULT_MIRROR, force=force, log=console.print)
     except InstallError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)

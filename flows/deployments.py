@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.config import Settings, check_schedule
@@ -32,6 +33,7 @@ def deployment_specs(settings: Settings) -> list[DeploymentSpec]:
 
 def build_deployments(settings: Settings) -> list:
     """The Prefect deployments of deployment_specs (RunnerDeployment objects; nothing is registered yet)."""
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from flows.pipeline import pipeline
@@ -42,13 +44,28 @@ def build_deployments(settings: Settings) -> list:
             schedule=Cron(spec.cron, timezone=spec.timezone),
             parameters=spec.parameters,
             description="eventflow pipeline over the inbox folder",
+            entrypoint_type=EntrypointType.MODULE_PATH,   # runs from any working directory
         )
         for spec in deployment_specs(settings)
     ]
 
 
-def serve_deployments(settings: Settings) -> None:
-    """Serve the deployments (blocks; runs each flow on its schedule in this process)."""
+def serve_deployments(settings: Settings, say: Callable[[str], None] = print) -> None:
+    """Serve the deployments until stopped: each scheduled run is created by a Prefect server's scheduler and
+    run by this process. The server is the one PREFECT_API_URL names, else a local one started here (on
+    127.0.0.1, with its scheduler) and stopped with serve, also when serve is killed. `say` tells which."""
     from prefect import serve
 
-    serve(*build_deployments(settings))
+    from flows.prefect_server import check_reachable, configured_api_url, local_server
+
+    deployments = build_deployments(settings)
+    url = configured_api_url()
+    if url:
+        check_reachable(url)
+        say(f"Prefect server: {url} (PREFECT_API_URL); its scheduler creates the scheduled runs")
+        serve(*deployments)
+        return
+    with local_server(scheduler=True) as server:
+        say(f"Prefect server: none configured (PREFECT_API_URL is not set), so a local one runs on {server.url} "
+            f"with its scheduler (dashboard: {server.url}); it stops when serve stops")
+        serve(*deployments)

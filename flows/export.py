@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +11,19 @@ import polars as pl
 from flows.model import EXPORT_COLUMNS
 
 FORMATS = ("csv", "parquet", "geojson")
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection): =, +, -, @, tab,
+# carriage return, and their full-width forms.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would evaluate as a formula, prefixed with a single quote (OWASP), so
+    `=HYPERLINK(...)` from a source is shown as text; numbers and dates are untouched."""
+    leads = "^[" + "".join(re.escape(c) for c in FORMULA_LEADS) + "]"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(leads)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, dtype in frame.schema.items() if dtype == pl.Utf8
+    )
 
 
 def export_frame(events: pl.DataFrame) -> pl.DataFrame:
@@ -26,7 +40,7 @@ def write_events(events: pl.DataFrame, fmt: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = export_frame(events)
     if fmt == "csv":
-        frame.write_csv(out)
+        neutralise_formulas(frame).write_csv(out)
     elif fmt == "parquet":
         frame.write_parquet(out)
     else:

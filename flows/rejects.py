@@ -26,3 +26,10 @@ def reject_frame(rows: list[dict]) -> pl.DataFrame:
 def conform_rejects(df: pl.DataFrame) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in REJECT_SCHEMA.items() if c not in df.columns]
     return df.with_columns(missing).select([pl.col(c).cast(t) for c, t in REJECT_SCHEMA.items()])
+
+
+def cap_text(df: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """Reject rows with `detail` and `raw` cut to `limit` characters (a 10 MB raw row stays what it was, briefly)."""
+    return df.with_columns(
+        pl.when(pl.col(c).str.len_chars() > limit).then(pl.col(c).str.slice(0, limit) + "…(cut)").otherwise(pl.col(c))
+        .alias(c) for c in ("detail", "raw"))

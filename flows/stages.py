@@ -9,13 +9,16 @@ from pathlib import Path
 import polars as pl
 
 from flows import store
+from flows.config import load_settings
 from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
 from flows.ingest.reports import REPORT_FORMATS, REPORT_SUFFIXES, read_report
 from flows.model import empty_mentions
 from flows.normalize import normalize
+from flows.progress import log
 from flows.publish import PublishResult, publish
-from flows.rejects import conform_rejects, empty_rejects, reject_frame
+from flows.publish.atomic import moved, swapped_folder
+from flows.rejects import cap_text, conform_rejects, empty_rejects, reject_frame
 
 
 @dataclass
@@ -24,6 +27,7 @@ class IngestPlan:
     changed: list[InboxFile]
     unchanged: list[InboxFile]
     duplicates: dict[InboxFile, str] = field(default_factory=dict)   # file: the source with the same content
+    withdrawn: list[InboxFile] = field(default_factory=list)          # withdrawn by an analyst: not read
 
     @property
     def to_process(self) -> list[InboxFile]:
@@ -42,10 +46,16 @@ class SourceBatch:
 
 def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
     """Hash the inbox files and compare them with the stored sources."""
+    from flows.withdraw import is_withdrawn, withdrawn_sources
+
     files = discover(inbox)
     with store.connect(db) as con:
         known = store.known_sources(con)
-    return IngestPlan(*split_by_state(files, known))
+        blocked = withdrawn_sources(con)
+    withdrawn = [f for f in files if is_withdrawn(f, blocked)]
+    plan = IngestPlan(*split_by_state([f for f in files if f not in withdrawn], known))
+    plan.withdrawn = withdrawn
+    return plan
 
 
 def duplicate_batch(f: InboxFile, original: str) -> SourceBatch:
@@ -66,6 +76,9 @@ def extract_or_map(f: InboxFile, year: int | None = None) -> SourceBatch:
     Never raises: a file that cannot be used yields a reject row with the reason."""
     record = store.SourceRecord(path=f.relpath, sha256=f.sha256, format="unknown", size_bytes=f.size_bytes)
     batch = SourceBatch(f, record)
+    if f.problem:   # a link out of the inbox, a pipe, an empty file, a report over the size limit: never read
+        batch.rejects = _file_reject(f, *f.problem)
+        return batch
     try:
         from flows.ingest.datasets import read_dataset, sniff_dataset
 
@@ -95,9 +108,10 @@ def extract_or_map(f: InboxFile, year: int | None = None) -> SourceBatch:
 
 def normalize_batch(batch: SourceBatch) -> SourceBatch:
     """Validate the batch's mentions; failures join its rejects."""
-    valid, bad = normalize(batch.mentions)
+    settings = load_settings()
+    valid, bad = normalize(batch.mentions, settings=settings)
     batch.mentions = valid
-    batch.rejects = pl.concat([batch.rejects, bad], how="vertical_relaxed")
+    batch.rejects = cap_text(pl.concat([batch.rejects, bad], how="vertical_relaxed"), settings.max_field_chars)
     _account(batch)
     return batch
 
@@ -185,10 +199,15 @@ def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]
 
 
 def publish_maps(db: Path, maps_dir: Path, settings) -> PublishResult:
-    """Write the maps and timelines from the events table (only files whose content changed)."""
+    """Write the maps and timelines from the events table (only files whose content changed), swapped in as a
+    complete set: a reader of maps_dir sees the old pages or the new ones, never a mix."""
     with store.connect(db) as con:
         events = store.load_events(con)
-    return publish(events, maps_dir, settings, settings.geo_root)
+    with swapped_folder(maps_dir, say=log) as staging:
+        result = publish(events, staging, settings, settings.geo_root)
+    result.written, result.unchanged = moved(result.written, staging, maps_dir), moved(result.unchanged, staging,
+                                                                                        maps_dir)
+    return result
 
 
 def batch_summary(batches: list[SourceBatch]) -> dict:

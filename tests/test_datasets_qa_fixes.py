@@ -223,7 +223,7 @@ def test_negative_counts_are_rejected(tmp_path: Path) -> None:
     assert reasons(res)["row:1"] == "bad_count"
     assert detail(res, 1) == "crowd '-5' is a negative count"
     assert res.records_total == 5 and res.records_loaded == 1
-    assert parse_count("-5") == (None, None) and parse_count("5") == (5, 5) and parse_count("5-10") == (5, 10)
+    assert parse_count("-5") == (-5, -5) and parse_count("5") == (5, 5) and parse_count("5-10") == (5, 10)
 
     header, rows = acled_rows(2)
     res = read(write_csv(tmp_path / "acled.csv", header, [{**rows[0], "fatalities": "-1"}, rows[1]]))

@@ -43,6 +43,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                                  r"this\s+year|that\s+year|the\s+same\s+year)\b", re.IGNORECASE)),
     ("year", re.compile(rf"(?<![\w$€£.,-])(?P<y>{_YEAR})(?![\w%-]|\.\d|\s*(?:percent|per\s+cent))")),
 ]
+# A four-digit year the patterns above do not read (before 1950 or after 2049), stated right after a day or a
+# month and closing its phrase ("on 31 December 9999,", "in May 1916."), or after "in" ("in 0001,"): the date is
+# that year's, so that normalize can refuse it (bad_date), never the coverage year's.
+_STATED_YEAR = re.compile(r",?\s+(?P<y>\d{4})(?=\s*(?:[,.;:)]|$))")
+_PATTERNS.append(("year", re.compile(r"(?i:\b(?:in|during)\s+)(?P<y>(?!" + _YEAR + r")\d{4})(?=\s*(?:[,.;:)]|$))")))
 _SEASON_LEAD = re.compile(r"\b(?:during|throughout|over|through|all)\s+$", re.IGNORECASE)
 _SINCE = re.compile(r"\b(?:since|until|till|before|by|as\s+of)\s+(?:early\s+|late\s+|mid-?)?$", re.IGNORECASE)
 _RELATIVE_OFFSET = {"following": 1, "next": 1, "later": 1, "previous": -1, "earlier": -1, "before": -1,
@@ -78,7 +83,7 @@ def _resolve(kind: str, m: re.Match, year: int | None, context_year: int | None)
             return None
         return day, day, "day"
     if kind == "year":
-        y = int(g["y"])
+        y = min(max(int(g["y"]), 1), 9999)
         return date(y, 1, 1), date(y, 12, 31), "year"
     if kind == "relative_year":
         anchor = context_year or year
@@ -144,12 +149,19 @@ def _find_dates(text: str, year: int | None, context_year: int | None) -> tuple[
             if kind == "season" and not re.match(r"(?i)in\s", m.group(0)) and not m.group("y") \
                     and not _SEASON_LEAD.search(text[max(0, m.start() - 12):m.start()]):
                 continue   # "summer camps" is not a date; "in the spring", "throughout the summer" are
-            resolved = _resolve(kind, m, year, context_year)
+            end, stated = m.end(), None
+            if kind in ("day", "day_range", "month") and not m.groupdict().get("y"):
+                stated = _STATED_YEAR.match(text, m.end())
+            if stated:
+                end = stated.end()
+                resolved = _resolve(kind, m, min(max(int(stated.group("y")), 1), 9999), context_year)
+            else:
+                resolved = _resolve(kind, m, year, context_year)
             if resolved is None:
                 continue
-            taken.append((m.start(), m.end()))
+            taken.append((m.start(), end))
             bounded = bool(_SINCE.search(text[max(0, m.start() - 20):m.start()]))
-            out.append(DateSpan(m.start(), m.end(), *resolved, bounded=bounded))
+            out.append(DateSpan(m.start(), end, *resolved, bounded=bounded))
     return tuple(sorted(out, key=lambda d: d.start))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from flows import geo_packs
+from flows.export import neutralise_formulas
 from flows.extract.context import carry_over, is_anaphoric, is_dateline, reference_day, relative_date
 from flows.extract.dates import DateSpan, dateline_year, find_dates
 from flows.extract.detect import Detection, detect
@@ -281,5 +282,5 @@ def write_extract_csv(df: pl.DataFrame, out_path: str | Path) -> Path:
     out = out.select(EXPORT_COLUMNS)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out.write_csv(out_path)
+    neutralise_formulas(out).write_csv(out_path)
     return out_path

@@ -117,6 +117,9 @@ def _range(n: str, n2: str | None, qualifier: str | None) -> tuple[int, int | No
     return low, high
 
 
+_NEGATIVE_BEFORE = re.compile(r"(?:^|(?<=[\s(]))[-−]$")
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Counts of people in `text` (not years, money, percentages, ages or days of a month)."""
     out = []
@@ -130,6 +133,9 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         rng = _range(m.group("n"), m.group("n2"), m.group("q"))
         if rng is None or (rng[0] == 0 and rng[1] == 0):
+            continue
+        if _NEGATIVE_BEFORE.search(text, 0, m.start()):   # "-40 detained": kept negative, so it is refused
+            out.append(Quantity(m.start() - 1, m.end(), -rng[0], None if rng[1] is None else -rng[1]))
             continue
         out.append(Quantity(m.start(), m.end(), rng[0], rng[1]))
     return out

@@ -17,6 +17,9 @@ N_ANNOTATED = 5
 # Events dated to a month or finer go in the monthly bars; one known only to a season or a year would be
 # a false January spike, so it is counted per year beside the chart instead.
 MONTHLY_PRECISIONS = ("day", "week", "month")
+# The PNG draws at most this many bars (a bar per month up to 20 years, then a bar per N months): narrower
+# bars are thinner than a pixel, and a bar per month made a span of centuries cost minutes (issue 9).
+MAX_BARS = 240
 
 
 def _in_months() -> pl.Expr:
@@ -91,6 +94,12 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
         ax.text(0.5, 0.5, "No dated events", ha="center", va="center", transform=ax.transAxes, fontsize=16)
         ax.set_axis_off()
     else:
+        every = -(-len(months) // MAX_BARS)            # months per bar: never more than MAX_BARS bars
+        index = {m: i // every for i, m in enumerate(months)}
+        unit = "month" if every == 1 else f"{every} months"
+        first_month, last_month = months[0], months[-1]
+        months = months[::every]
+        series = {t: [sum(v[i:i + every]) for i in range(0, len(v), every)] for t, v in series.items()}
         x = list(range(len(months)))
         bottom = [0] * len(months)
         for t in EVENT_TYPES:
@@ -99,19 +108,21 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
             bottom = [a + b for a, b in zip(bottom, series[t], strict=True)]
         top = max(bottom) or 1
         ax.set_ylim(0, top * (1.2 + 0.07 * N_ANNOTATED))
-        step = max(1, len(months) // 12)
-        ticks = [i for i, m in enumerate(months) if m.endswith("-01")] if len(months) > 24 else x[::step]
+        if every > 1:
+            ticks = x[::-(-len(months) // 12)]
+        else:
+            ticks = [i for i, m in enumerate(months) if m.endswith("-01")] if len(months) > 24 \
+                else x[::max(1, len(months) // 12)]
         ax.set_xticks(ticks, [months[i][:4] if len(months) > 24 else months[i] for i in ticks],
                       rotation=0 if len(months) > 24 else 45)
         ax.set_xlim(-0.8, len(months) - 0.2)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-        ax.set_ylabel("Events per month")
+        ax.set_ylabel(f"Events per {unit}")
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        index = {m: i for i, m in enumerate(months)}
         largest = sorted((e for e in largest_events(events) if e["month"] in index),
                          key=lambda e: (e["month"], -e["size"]))
         for slot, event in enumerate(largest):         # one height per label, in date order: no overlaps
@@ -123,7 +134,7 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
                         color="#222222", arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.8})
         ax.legend(loc="upper left", ncols=4, frameon=False, fontsize=10)
         total = sum(bottom)
-        ax.set_title(f"Events per month by type ({total:,} events, {months[0]} to {months[-1]})", loc="left",
+        ax.set_title(f"Events per {unit} by type ({total:,} events, {first_month} to {last_month})", loc="left",
                      fontsize=13)
     coarse = coarse_counts(events)
     if coarse:

@@ -23,7 +23,7 @@ _AT_LEAST = re.compile(rf"(?:at least\s+|>=\s*|{_NUM}\s*\+)(?:{_NUM})?")
 _BELOW = re.compile(rf"(?:<\s*|less than\s+|fewer than\s+|under\s+){_NUM}")
 _UP_TO = re.compile(rf"up to\s+{_NUM}")
 _ONE = re.compile(_NUM)
-# A count below zero ("-5"): no count at all, never its absolute value. Readers reject it (bad_count).
+# A count below zero ("-5"): never its absolute value, never dropped; normalize rejects it (bad_count).
 NEGATIVE = r"^\s*[-−]\s*\d"
 
 
@@ -48,8 +48,11 @@ def parse_count(text: str | None) -> CountRange:
         return None, None
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", str(text).strip().lower())
     words, unknown, approx, margin = _vocabulary()
-    if not t or t in unknown or re.match(NEGATIVE, t):
+    if not t or t in unknown:
         return None, None
+    if re.match(NEGATIVE, t):   # kept negative, so that normalize refuses it (bad_count): never made positive
+        n = _num(*_ONE.search(t).groups())
+        return -n, -n
     if m := _RANGE.search(t):
         g = m.groups()
         lo, hi = (_num(g[0], g[1]), _num(g[2], g[3])) if g[0] else (_num(g[4], g[5]), _num(g[6], g[7]))
