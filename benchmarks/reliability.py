@@ -39,11 +39,11 @@ def publish_span() -> None:
     """The publish fixture's events plus one dated 0001-01-02 and one 9999-12-01 (what a database of an older
     version can still hold: new input outside the date window is refused before it is stored)."""
     events = pl.read_csv(ROOT / "tests" / "fixtures" / "publish" / "events.csv", infer_schema_length=0)
-    far = events.head(1)
-    events = pl.concat([events, far.with_columns(pl.lit("0001-01-02").alias("date_start"),
-                                                 pl.lit("0001-01-02").alias("date_end"), pl.lit("e_far1").alias("event_id")),
-                        far.with_columns(pl.lit("9999-12-01").alias("date_start"),
-                                         pl.lit("9999-12-01").alias("date_end"), pl.lit("e_far2").alias("event_id"))])
+    def dated(day: str, event_id: str) -> pl.DataFrame:
+        return events.head(1).with_columns(pl.lit(day).alias("date_start"), pl.lit(day).alias("date_end"),
+                                           pl.lit(event_id).alias("event_id"))
+
+    events = pl.concat([events, dated("0001-01-02", "e_far1"), dated("9999-12-01", "e_far2")])
     out = OUT / "maps"
     shutil.rmtree(out, ignore_errors=True)
     started = time.monotonic()

@@ -35,7 +35,7 @@ DebugOption = Annotated[bool, typer.Option("--debug", help="on failure, print th
 @app.callback()
 def main(debug: DebugOption = False) -> None:
     """Protest, detention, attack and trial events from reports and datasets into DuckDB and maps."""
-    _debug["on"] = _debug["on"] or debug
+    _debug["on"] = debug or bool(os.environ.get("EVENTFLOW_DEBUG"))
 
 
 def _say(message: str) -> None:

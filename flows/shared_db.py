@@ -46,6 +46,14 @@ def working_path(db: Path | str) -> Path:
     return db.with_name(f"{db.stem}.work{db.suffix or '.duckdb'}")
 
 
+def published_path(db: Path | str) -> Path:
+    """data/events.work.duckdb -> data/events.duckdb: the snapshot a working database publishes (other paths are
+    returned as they are). Files kept beside the database, like the review desk's journal, follow this name."""
+    db = Path(db)
+    stem = db.stem
+    return db.with_name(stem.removesuffix(".work") + db.suffix) if stem.endswith(".work") else db
+
+
 def lock_path(db: Path | str) -> Path:
     """data/events.duckdb -> data/events.duckdb.lock: held by the one run or writer at work."""
     db = Path(db)

@@ -15,8 +15,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from support import SAMPLE_REPORT
+
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLE_REPORT = Path(__file__).resolve().parent.parent / "data" / "samples" / "freedomhouse-nit2017-kazakhstan.txt"
 BIG_FIELD_CHARS = 2_000_000     # over the default field limit; the audit used 10 MB, the behaviour is the same
 FORMULAS = ["=HYPERLINK(\"http://evil.example/x\",\"click\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|'/C calc'!A0",
             "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

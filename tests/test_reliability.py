@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from processes import alive, descendants
+from support import SAMPLE_REPORT as SAMPLE
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "freedomhouse-nit2017-kazakhstan.txt"
 EVENTFLOW = [sys.executable, "-m", "flows"]
 
 

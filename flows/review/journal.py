@@ -47,8 +47,11 @@ CREATE INDEX IF NOT EXISTS decisions_by_mention ON decisions (mention_id, versio
 
 
 def journal_path(db: Path | str) -> Path:
-    """The journal of a database: `data/events.duckdb` -> `data/events.reviews.sqlite`."""
-    db = Path(db)
+    """The journal of a database: `data/events.duckdb` -> `data/events.reviews.sqlite` (also for the working
+    database `data/events.work.duckdb` a run writes: the journal sits beside the database analysts know)."""
+    from flows.shared_db import published_path
+
+    db = published_path(db)
     return db.with_name(f"{db.stem}.reviews.sqlite")
 
 
