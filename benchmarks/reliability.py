@@ -81,8 +81,8 @@ def snapshot(rows: int) -> None:
     with duckdb.connect(str(working_path(db))) as con:
         con.execute(f"""CREATE TABLE mentions AS SELECT 'm_' || md5(i::VARCHAR)[:16] AS mention_id,
             'inbox/acled_' || (i % 20) || '.csv' AS source, DATE '2012-01-01' + (i % 4000)::INTEGER AS date_start,
-            'Protesters gathered in front of the akimat of region ' || (i % 17) || ' demanding ' ||
-            repeat('wages paid on time ', 1 + i % 8) AS quote, (i % 1000)::BIGINT AS participants_high,
+            'Protesters gathered in front of the akimat of region ' || (i % 17) || ', case ' || md5(i::VARCHAR)
+            || md5((i + 1)::VARCHAR) || md5((i + 2)::VARCHAR) AS quote, (i % 1000)::BIGINT AS participants_high,
             random() AS lat FROM range({rows}) t(i)""")
     size = working_path(db).stat().st_size / 1e6
     with run_lock(db, 10):
