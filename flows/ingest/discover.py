@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flows.ingest.reports import REPORT_SUFFIXES
@@ -115,11 +115,11 @@ def _inspect(inbox: Path, root: Path, path: Path, max_report_bytes: int | None) 
     except OSError as exc:
         return _problem_file(inbox, path, ("unreadable_file", f"{exc.strerror or exc}: not read"))
     if size == 0:
-        return InboxFile(**{**file.__dict__, "problem": ("empty_file", "the file is empty (0 bytes)")})
+        return replace(file, problem=("empty_file", "the file is empty (0 bytes)"))
     if max_report_bytes and path.suffix.lower() in REPORT_SUFFIXES and size > max_report_bytes:
         detail = (f"the report is {size / 1e6:,.1f} MB, over the limit of {max_report_bytes / 1e6:,.1f} MB "
                   "(setting max_report_bytes): not read")
-        return InboxFile(**{**file.__dict__, "problem": ("too_large", detail)})
+        return replace(file, problem=("too_large", detail))
     return file
 
 
