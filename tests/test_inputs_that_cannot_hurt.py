@@ -153,3 +153,18 @@ def test_formula_cells_are_neutralised_in_csv(tmp_path: Path):
     assert "'=1+1" in path.read_text()
     parquet = write_events(events, "parquet", tmp_path / "e.parquet")
     assert pl.read_parquet(parquet)["actors"][0] == "=1+1"      # only CSV, which spreadsheets open, is changed
+
+
+def test_a_large_file_says_when_its_reading_starts_and_how_long_it_took(caplog):
+    from types import SimpleNamespace
+
+    from flows.progress import LARGE_FILE_BYTES, announced
+
+    batch = SimpleNamespace(mentions=pl.DataFrame({"a": [1, 2]}), rejects=pl.DataFrame({"b": [1]}))
+    read = announced(lambda f, year=None: batch)
+    with caplog.at_level("INFO", logger="eventflow"):
+        assert read(SimpleNamespace(relpath="inbox/small.txt", size_bytes=100)) is batch
+        assert caplog.messages == []
+        read(SimpleNamespace(relpath="inbox/big.csv", size_bytes=LARGE_FILE_BYTES * 3))
+    assert caplog.messages[0] == "reading inbox/big.csv (30 MB): a large file, this can take a while"
+    assert caplog.messages[1].startswith("read inbox/big.csv in ") and "2 mentions, 1 rejects" in caplog.messages[1]
