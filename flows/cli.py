@@ -103,10 +103,18 @@ def run(
     db: DbOption = None,
     maps: Annotated[Path | None, typer.Option(help="folder for the HTML maps and timelines")] = None,
     year: Annotated[int | None, typer.Option(help="coverage year of the reports (default: inferred)")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="address of a Dask scheduler (tcp://host:8786): "
+                                             "read the files on that cluster")] = None,
+    workers: Annotated[int | None, typer.Option(help="processes reading files in parallel (default: one per core)")
+                       ] = None,
+    full_dedupe: Annotated[bool, typer.Option("--full-dedupe", help="rebuild every event, not only those that "
+                                              "changed mentions can reach")] = False,
     debug: DebugOption = False,
 ) -> None:
     """One run of the pipeline flow over the inbox; prints a summary. Exit 0 also when records were rejected;
     1 with one line when the run failed; 75 when another run kept the database for longer than lock_timeout."""
+    from flows.config import check_runner
+
     _debug["on"] = _debug["on"] or debug
     s = _settings()
     inbox = inbox or s.inbox
@@ -118,6 +126,8 @@ def run(
     problem = _unwritable(maps)
     if problem:
         raise typer.BadParameter(f"cannot write maps to {maps}: {problem}", param_hint="--maps")
+    with _config_errors():
+        check_runner(s)
     db = db or s.db
     with _failures(db, maps, inbox):
         from flows.failures import quiet_console_tracebacks
@@ -127,10 +137,10 @@ def run(
         with run_lock(db, s.lock_timeout, "run", say=_say), _prefect_api():   # wait first, then start a server
             if not _debug["on"]:
                 quiet_console_tracebacks()
-            summary = pipeline(str(inbox), str(db), str(maps), year)
+            summary = pipeline(inbox, db, maps, year, dask_address=dask, workers=workers, full_dedupe=full_dedupe)
     table = Table(title="eventflow run", show_header=False)
     for key in ("sources_new", "sources_changed", "sources_unchanged", "sources_duplicate", "sources_withdrawn",
-                "mentions", "rejects", "unresolved_places", "events"):
+                "mentions", "rejects", "unresolved_places", "events", "dedupe", "seconds"):
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("files written", "\n".join(summary["files_written"]) or "none (maps unchanged)")
     console.print(table)
@@ -264,14 +274,14 @@ def geocode(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv | parquet | geojson")],
+    fmt: Annotated[str, typer.Option("--format", help="csv | parquet | geojson | acled")],
     out: Annotated[Path, typer.Option("--out", help="file to write")],
     db: DbOption = None,
 ) -> None:
-    """The events table with the export columns (read from the snapshot, beside any run or reader). In CSV,
-    text cells that a spreadsheet would run as a formula (=, +, -, @ first) start with a single quote."""
-    from flows import store
-    from flows.export import FORMATS, write_events
+    """The events table with the export columns (read from the snapshot, beside any run or reader); acled: ACLED's
+    column names and codes. In CSV, text cells that a spreadsheet would run as a formula (=, +, -, @ first)
+    start with a single quote."""
+    from flows.export import FORMATS, export_events
     from flows.shared_db import open_snapshot
 
     if fmt not in FORMATS:
@@ -279,9 +289,8 @@ def export(
     path = _existing_db(db)
     with _failures(path, out):
         with open_snapshot(path) as con:
-            events = store.load_events(con)
-        write_events(events, fmt, out)
-    console.print(f"{events.height} events written to {out}")
+            n = export_events(con, fmt, out)
+    console.print(f"{n} events written to {out}")
 
 
 def _existing_db(db: Path | None) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     max_injured: int = Field(10_000_000, ge=0)
     max_report_bytes: int = Field(50_000_000, ge=1)    # a larger report file is rejected too_large, never read
     max_field_chars: int = Field(100_000, ge=1)        # a longer text field rejects its record (field_too_long)
+
+    task_runner: Literal["process", "thread", "dask"] = "process"   # where the files of a run are read in parallel
+    dask_address: str = ""                      # a Dask scheduler (tcp://host:8786): runs files on that cluster
+    workers: int = Field(0, ge=0)               # processes of the local pool (0: one per core)
+    batch_rows: int = Field(250_000, ge=1000)   # rows of a dataset read, mapped and geocoded at a time
+    prefect_api_url: str = ""                   # a running Prefect server's API URL, or "temporary" (never probe)
 
     _unknown: dict = PrivateAttr(default_factory=dict)
 
@@ -99,6 +106,17 @@ def _describe(exc: ValidationError, path: Path) -> str:
         where = env if env in os.environ else str(path)
         problems.append(f"{name} in {where}: {err['msg']} (got {err.get('input')!r})")
     return "; ".join(problems)
+
+
+TASK_RUNNERS = ("process", "thread", "dask")
+
+
+def check_runner(settings: Settings) -> None:
+    """Raise SettingsError unless the task runner settings can be used."""
+    if settings.task_runner not in TASK_RUNNERS:
+        raise SettingsError(f"task_runner {settings.task_runner!r} is not one of {', '.join(TASK_RUNNERS)}")
+    if settings.task_runner == "dask" and not settings.dask_address:
+        raise SettingsError("task_runner 'dask' needs dask_address, the scheduler of a Dask cluster (tcp://host:8786)")
 
 
 def check_schedule(settings: Settings) -> None:

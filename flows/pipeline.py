@@ -1,22 +1,30 @@
-"""The Prefect flow `pipeline`: inbox → ingest → extract/map → normalize → geocode → store → dedupe → publish.
+"""The Prefect flow `pipeline`: inbox → read/extract, normalize, geocode (per file, in parallel) → store (one
+writer) → dedupe (what changed) → publish (when the events changed).
 
-Each task is a thin wrapper over a plain function in flows/stages.py; tests call those directly. The flow
-writes the working database beside `db` under the run lock and publishes `db` as a read-only snapshot for
-analysts at the end (flows/shared_db.py).
+Each task is a thin wrapper over a plain function in flows/stages.py; tests call those directly. Files are
+mapped over a task runner: a local process pool by default, threads, or a Dask cluster (prefect-dask's
+DaskTaskRunner) when `dask_address` is given. Workers write Parquet files into a staging folder beside the
+database; the flow's own process is the one writer that commits them.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.futures import as_completed
 
 from flows import stages
-from flows.config import load_settings
-from flows.progress import announced
-from flows.shared_db import on_working_database
+from flows.config import Settings, check_runner, load_settings
+from flows.ingest.discover import InboxFile
+from flows.ingest.reports import REPORT_SUFFIXES
+
+TaskRunnerName = Literal["process", "thread", "dask"]
 
 
 @dataclass
@@ -25,53 +33,183 @@ class RunSummary:
     sources_changed: int = 0
     sources_unchanged: int = 0
     sources_duplicate: int = 0
-    sources_withdrawn: int = 0
     mentions: int = 0
     rejects: int = 0
     unresolved_places: int = 0
     events: int = 0
+    dedupe: str = "none"                 # none | incremental | full
+    events_rebuilt: int = 0              # mentions whose events the dedupe rebuilt with its full rules
     files_written: list[str] = field(default_factory=list)
     files_unchanged: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+def _transient(exc: BaseException | None) -> bool:
+    """Worth another try: a failed read or write of a file, a database locked by another process."""
+    import duckdb
+
+    return isinstance(exc, OSError | duckdb.IOException) and not isinstance(exc, FileNotFoundError | PermissionError)
+
+
+def _retry_on_io(task_, task_run, state) -> bool:
+    try:
+        state.result()
+    except Exception as exc:  # noqa: BLE001 - the condition inspects the failure
+        return _transient(exc)
+    return False
+
+
 _task = task(cache_policy=NONE, persist_result=False)
-
-ingest = _task(stages.plan_ingest, name="ingest")
-extract_or_map = _task(announced(stages.extract_or_map), name="extract-or-map")
-normalize = _task(stages.normalize_batch, name="normalize")
-geocode = _task(stages.geocode_batches, name="geocode")
-store_sources = _task(stages.store_batches, name="store")
-store_reference = _task(stages.store_reference, name="store-reference")
-dedupe = _task(stages.dedupe_all, name="dedupe")
-publish = _task(stages.publish_maps, name="publish")
+_io_task = task(cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=1,
+                retry_condition_fn=_retry_on_io)
 
 
-@flow(name="pipeline", log_prints=True)
-@on_working_database
-def pipeline(inbox: str = "data/inbox", db: str = "data/events.duckdb", maps: str = "maps",
-             year: int | None = None) -> dict:
-    """One run over the inbox: only new or changed files are read; events and maps are refreshed."""
-    settings = load_settings()
-    inbox_p, db_p, maps_p = Path(inbox), Path(db), Path(maps)
-    plan = ingest(inbox_p, db_p)
-    summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.duplicates),
-                         len(plan.withdrawn))
-    batches = [normalize(extract_or_map(f, year)) for f in plan.to_process]
-    batches += [stages.duplicate_batch(f, original) for f, original in plan.duplicates.items()]
-    if batches:
-        batches = geocode(batches, settings.geo_root)
-        store_sources(db_p, batches)
-        for key, value in stages.batch_summary(batches).items():
+def _file_task_name() -> str:
+    """'extract: samples/report.txt' for a report, 'read: inbox/acled.csv' for a dataset."""
+    from prefect.runtime import task_run
+
+    f = task_run.parameters.get("f")
+    if f is None:
+        return "read"
+    return f"{'extract' if f.path.suffix.lower() in REPORT_SUFFIXES else 'read'}: {f.relpath}"
+
+
+def _read_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None, batch_rows: int
+               ) -> stages.StagedSource:
+    """One file into the staging folder (a transient I/O error is raised, so that the task retries)."""
+    logger = get_run_logger()
+    return stages.stage_file(f, staging, geo_root, year, batch_rows, progress=logger.info, reraise=_transient)
+
+
+ingest = _io_task(stages.plan_ingest, name="hash inbox")
+read_file = _io_task(_read_file, name="read file", task_run_name=_file_task_name)
+commit = _io_task(stages.commit_sources, name="store (one writer)")
+store_reference = _io_task(stages.store_reference, name="store reference data")
+dedupe = _io_task(stages.dedupe_events, name="dedupe")
+publish = _io_task(stages.publish_maps, name="publish maps")
+
+
+def task_runner_for(settings: Settings, n_files: int):
+    """The runner that maps the files: a Dask cluster when an address is set; a process pool for several
+    files (one file gains nothing from a second process: polars and DuckDB use every core within it)."""
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    if settings.task_runner == "thread" or n_files < 2:
+        return ThreadPoolTaskRunner(max_workers=1 if n_files < 2 else (settings.workers or None))
+    _share_api_with_workers()
+    return ProcessPoolTaskRunner(max_workers=min(n_files, settings.workers or os.cpu_count() or 1))
+
+
+def _share_api_with_workers() -> None:
+    """Worker processes inherit the environment: give them this run's API (a temporary server's address lives
+    only in this process), or each would start a temporary server of its own."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    if ctx is not None and ctx.client is not None and not os.environ.get("PREFECT_API_URL"):
+        os.environ["PREFECT_API_URL"] = str(ctx.client.api_url).rstrip("/")
+
+
+def _read_all(files: list[InboxFile], staging: Path, settings: Settings, year: int | None) -> list:
+    """Map the files over the task runner; report progress as they finish. A file whose read still fails after
+    the retries becomes a reject, and the run goes on."""
+    logger = get_run_logger()
+    if not files:
+        return []
+    staged: dict[str, stages.StagedSource] = {}
+    started = time.perf_counter()
+    with task_runner_for(settings, len(files)) as runner:
+        futures = runner.map(read_file, {"f": files, "staging": staging, "geo_root": settings.geo_root,
+                                         "year": year, "batch_rows": settings.batch_rows})
+        by_future = {id(fut): f for fut, f in zip(futures, files, strict=True)}
+        for done, fut in enumerate(as_completed(futures), start=1):
+            f = by_future[id(fut)]
+            try:
+                staged[f.relpath] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - still failing after the retries
+                staged[f.relpath] = stages.stage_failed(f, staging, "io_error", f"{type(exc).__name__}: {exc}")
+            if len(files) > 1:
+                elapsed = time.perf_counter() - started
+                rate = done / elapsed if elapsed else 0.0
+                left = (len(files) - done) / rate if rate else 0.0
+                logger.info("files read %d/%d (%.2f files/s, about %.0f s left)", done, len(files), rate, left)
+    return [staged[f.relpath] for f in files]
+
+
+@flow(name="pipeline", log_prints=True, validate_parameters=True)
+def pipeline(inbox: Path = Path("data/inbox"), db: Path = Path("data/events.duckdb"), maps: Path = Path("maps"),
+             year: int | None = None, task_runner: TaskRunnerName | None = None, dask_address: str | None = None,
+             workers: int | None = None, batch_rows: int | None = None, full_dedupe: bool = False) -> dict:
+    """One run over the inbox: only new or changed files are read; only the events they can reach are rebuilt;
+    maps are drawn again only when the events changed. Settings not given here come from eventflow.yaml."""
+    started = time.perf_counter()
+    settings = _with_overrides(load_settings(), task_runner, dask_address, workers, batch_rows)
+    logger = get_run_logger()
+    plan = ingest(inbox, db)
+    summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.duplicates))
+    todo = plan.to_process
+    staging = stages.new_staging_dir(db) if todo or plan.duplicates else None
+    staged = _read_all(todo, staging, settings, year) if todo else []
+    staged += [stages.stage_duplicate(f, original, staging) for f, original in plan.duplicates.items()]
+    if staged:
+        commit(db, staged)
+        for key, value in stages.staged_summary(staged).items():
             setattr(summary, key, value)
-    store_reference(db_p, settings.geo_root)
-    summary.events, dedupe_notes = dedupe(db_p)
-    published = publish(db_p, maps_p, settings)
+    if staging is not None:
+        stages.remove_staging(staging)
+    store_reference(db, settings.geo_root)
+    result = dedupe(db, full_dedupe)
+    summary.events, summary.dedupe, summary.events_rebuilt = result.events, result.mode, result.scope
+    published = publish(db, maps, settings)
     summary.files_written = [str(p) for p in published.written]
     summary.files_unchanged = [str(p) for p in published.unchanged]
-    summary.notes = [*dedupe_notes, *published.notes]
-    get_run_logger().info("run summary: %s", summary.as_dict())
+    summary.notes = [*result.notes, *published.notes]
+    summary.seconds = round(time.perf_counter() - started, 2)
+    logger.info("run summary: %s", summary.as_dict())
+    _artifacts(summary, staged, Path(maps), logger)
     return summary.as_dict()
+
+
+def _with_overrides(settings: Settings, task_runner, dask_address, workers, batch_rows) -> Settings:
+    from dataclasses import replace
+
+    given = {k: v for k, v in {"task_runner": task_runner, "dask_address": dask_address, "workers": workers,
+                               "batch_rows": batch_rows}.items() if v is not None}
+    settings = replace(settings, **given)
+    if settings.dask_address and settings.task_runner != "dask":
+        settings = replace(settings, task_runner="dask")
+    check_runner(settings)
+    return settings
+
+
+def _artifacts(summary: RunSummary, staged: list, maps: Path, logger) -> None:
+    """The run summary (a table) and the rejects of this run (markdown, with links to the maps) as Prefect
+    artifacts of the flow run."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    rows = [{"measure": k.replace("_", " "), "value": str(v)} for k, v in summary.as_dict().items()
+            if not isinstance(v, list)]
+    create_table_artifact(key="eventflow-run-summary", table=rows, description="eventflow run summary")
+    lines = ["# Rejects of this run", ""]
+    counted = [s for s in staged if s.rejects]
+    if counted:
+        lines += ["| source | rows or mentions read | loaded | rejected |", "|---|---|---|---|"]
+        lines += [f"| {s.record.path} | {s.record.records_total} | {s.record.records_loaded} | {s.rejects} |"
+                  for s in counted]
+        lines += ["", "Reasons: `eventflow sql \"SELECT * FROM reject_summary\"`."]
+    else:
+        lines.append("No record was rejected in this run.")
+    pages = [Path(p) for p in summary.files_written + summary.files_unchanged if p.endswith(".html")]
+    if pages:
+        lines += ["", "## Maps", ""] + [f"- [{p.name}]({p.resolve().as_uri()})" for p in pages]
+    if summary.notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in summary.notes]
+    create_markdown_artifact(key="eventflow-rejects", markdown="\n".join(lines), description="eventflow rejects")

@@ -1,24 +1,35 @@
-"""The pipeline's stages as plain functions; flows/pipeline.py wraps each in a Prefect task."""
+"""The pipeline's stages as plain functions; flows/pipeline.py wraps each in a Prefect task.
+
+A file is read, mapped or extracted, normalized and geocoded by one function (`stage_file`) that may run in a
+worker process or on a Dask worker: a dataset streams batch by batch, and each batch's mentions and rejects land
+as Parquet files in the run's staging folder. One writer (`commit_sources`) then stores each source in one
+transaction, reading those files with DuckDB. Nothing large passes between processes.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import shutil
+import time
 import traceback
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from flows import store
-from flows.config import load_settings
 from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
-from flows.ingest.reports import REPORT_FORMATS, REPORT_SUFFIXES, read_report
-from flows.model import empty_mentions
-from flows.normalize import normalize
-from flows.progress import log
-from flows.publish import PublishResult, publish
-from flows.publish.atomic import moved, swapped_folder
-from flows.rejects import cap_text, conform_rejects, empty_rejects, reject_frame
+from flows.ingest.reports import REPORT_SUFFIXES, read_report
+from flows.model import MENTION_COLUMNS
+from flows.rejects import REJECT_SCHEMA, reject_frame
+
+log = logging.getLogger("eventflow")
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -27,7 +38,6 @@ class IngestPlan:
     changed: list[InboxFile]
     unchanged: list[InboxFile]
     duplicates: dict[InboxFile, str] = field(default_factory=dict)   # file: the source with the same content
-    withdrawn: list[InboxFile] = field(default_factory=list)          # withdrawn by an analyst: not read
 
     @property
     def to_process(self) -> list[InboxFile]:
@@ -35,185 +45,271 @@ class IngestPlan:
 
 
 @dataclass
-class SourceBatch:
-    """What one source yields before geocoding and storing."""
+class StagedSource:
+    """What reading one file gave, as the writer needs it: the sources row and the Parquet files of its
+    mentions and rejects (small and picklable: it travels back from worker processes)."""
 
     file: InboxFile
     record: store.SourceRecord
-    mentions: pl.DataFrame = field(default_factory=empty_mentions)
-    rejects: pl.DataFrame = field(default_factory=empty_rejects)
+    mention_files: list[str] = field(default_factory=list)
+    reject_files: list[str] = field(default_factory=list)
+    mentions: int = 0
+    rejects: int = 0
+    unresolved_places: int = 0
+    seconds: float = 0.0
 
 
 def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
     """Hash the inbox files and compare them with the stored sources."""
-    from flows.withdraw import is_withdrawn, withdrawn_sources
-
     files = discover(inbox)
     with store.connect(db) as con:
         known = store.known_sources(con)
-        blocked = withdrawn_sources(con)
-    withdrawn = [f for f in files if is_withdrawn(f, blocked)]
-    plan = IngestPlan(*split_by_state([f for f in files if f not in withdrawn], known))
-    plan.withdrawn = withdrawn
-    return plan
+    return IngestPlan(*split_by_state(files, known))
 
 
-def duplicate_batch(f: InboxFile, original: str) -> SourceBatch:
-    """A file whose content is already stored under another name: recorded, rejected once, not read again."""
-    record = store.SourceRecord(path=f.relpath, sha256=f.sha256, format="duplicate", size_bytes=f.size_bytes,
-                                records_total=1, records_rejected=1)
-    return SourceBatch(f, record, rejects=_file_reject(
-        f, "duplicate_file", f"same content as {original}, which is already ingested; not read again"))
+def staging_root(db: Path) -> Path:
+    """Where workers write a run's Parquet files: beside the database (a Dask cluster's workers must see it)."""
+    db = Path(db)
+    return db.with_name(db.name + ".staging")
+
+
+def new_staging_dir(db: Path) -> Path:
+    """A fresh folder for this run's files. Folders of earlier runs that stopped half-way are removed."""
+    root = staging_root(db)
+    if root.exists():
+        shutil.rmtree(root, ignore_errors=True)
+    folder = root / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _file_reject(f: InboxFile, reason: str, detail: str, stage: str = "ingest") -> pl.DataFrame:
     return reject_frame([{"source": f.relpath, "locator": "file", "stage": stage, "reason": reason, "detail": detail}])
 
 
-def extract_or_map(f: InboxFile, year: int | None = None) -> SourceBatch:
-    """Read one inbox file: a dataset's rows are mapped, a report's text is extracted.
+class _Writer:
+    """Writes one source's batches to Parquet files in its own folder of the staging area."""
 
-    Never raises: a file that cannot be used yields a reject row with the reason."""
-    record = store.SourceRecord(path=f.relpath, sha256=f.sha256, format="unknown", size_bytes=f.size_bytes)
-    batch = SourceBatch(f, record)
-    if f.problem:   # a link out of the inbox, a pipe, an empty file, a report over the size limit: never read
-        batch.rejects = _file_reject(f, *f.problem)
-        return batch
+    def __init__(self, staging: Path, f: InboxFile):
+        self.folder = Path(staging) / f"{f.sha256[:16]}-{uuid.uuid4().hex[:6]}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.staged = StagedSource(f, store.SourceRecord(path=f.relpath, sha256=f.sha256, format="unknown",
+                                                         size_bytes=f.size_bytes))
+
+    def add(self, mentions: pl.DataFrame, rejects: pl.DataFrame) -> None:
+        n = len(self.staged.mention_files) + len(self.staged.reject_files)
+        if mentions.height:
+            path = self.folder / f"mentions-{n:05d}.parquet"
+            mentions.select(MENTION_COLUMNS).write_parquet(path, compression="lz4")
+            self.staged.mention_files.append(str(path))
+            self.staged.mentions += mentions.height
+            self.staged.unresolved_places += int((mentions["geo_flag"] == "unresolved_place").sum() or 0)
+        if rejects.height:
+            path = self.folder / f"rejects-{n:05d}.parquet"
+            rejects.select(list(REJECT_SCHEMA)).write_parquet(path, compression="lz4")
+            self.staged.reject_files.append(str(path))
+            self.staged.rejects += rejects.height
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.staged.mention_files, self.staged.reject_files = [], []
+        self.staged.mentions = self.staged.rejects = self.staged.unresolved_places = 0
+
+
+def unaccounted_rows(source: str, first_row: int, rows: int, mentions: pl.DataFrame, rejects: pl.DataFrame
+                     ) -> tuple[int, pl.DataFrame]:
+    """(rows loaded, rejects for the rows of [first_row, first_row + rows) that gave neither a mention nor a
+    reject): a reader that loses a row without saying why makes the loss visible."""
+    loaded = set(mentions["row_number"].drop_nulls().to_list())
+    rejected = {int(loc[4:]) for loc in rejects["locator"].drop_nulls().to_list() if loc.startswith("row:")}
+    lost = set(range(first_row, first_row + rows)) - loaded - rejected
+    extra = reject_frame([
+        {"source": source, "locator": f"row:{n}", "stage": "map", "reason": "no_event",
+         "detail": "the reader produced neither a mention nor a reject for this row"} for n in sorted(lost)])
+    return len(loaded), extra
+
+
+def _normalize_geocode(mentions: pl.DataFrame, geo_root: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from flows.geocode import geocode_mentions
+    from flows.normalize import normalize
+
+    valid, bad = normalize(mentions)
+    if valid.height:
+        valid = geocode_mentions(valid, geo_root)
+    return valid, bad
+
+
+def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = None,
+               batch_rows: int | None = None, progress: Progress | None = None,
+               reraise: Callable[[BaseException], bool] | None = None) -> StagedSource:
+    """Read one inbox file into the staging area: a dataset's rows are mapped batch by batch, a report's
+    text is extracted; mentions are normalized and geocoded. A file that cannot be used yields a reject row
+    with the reason (and nothing of it is half-kept); only errors for which `reraise` says so (a transient
+    I/O error the caller retries) are raised."""
+    from flows.ingest.datasets import DEFAULT_BATCH_ROWS, iter_dataset, sniff
+
+    started = time.perf_counter()
+    out = _Writer(staging, f)
+    record = out.staged.record
     try:
-        from flows.ingest.datasets import read_dataset, sniff_dataset
-
-        fmt = sniff_dataset(f.path)
-        if fmt is not None:
-            res = read_dataset(f.path, f.relpath, f.sha256)
-            record.format, record.records_total = res.format, res.records_total
-            batch.mentions, batch.rejects = res.mentions, conform_rejects(res.rejects)
+        sniffed = sniff(f.path)
+        if sniffed is not None:
+            total_guess = max(int(f.size_bytes / max(sniffed.bytes_per_row, 1.0)), 1)
+            for batch in iter_dataset(f.path, f.relpath, f.sha256, batch_rows or DEFAULT_BATCH_ROWS, sniffed):
+                record.format = batch.format
+                valid, bad = _normalize_geocode(batch.mentions, geo_root)
+                rejects = pl.concat([batch.rejects, bad], how="vertical_relaxed")
+                loaded, lost = unaccounted_rows(f.relpath, batch.first_row, batch.rows, valid, rejects)
+                out.add(valid, pl.concat([rejects, lost], how="vertical_relaxed"))
+                record.records_total += batch.rows
+                record.records_loaded += loaded
+                if progress:
+                    progress(_rate_message(f.relpath, record.records_total, total_guess, started))
+            record.records_rejected = record.records_total - record.records_loaded
         elif f.path.suffix.lower() in REPORT_SUFFIXES:
-            from flows.extract import coverage_year, extract_report
-
-            doc = read_report(f.path, f.relpath, f.sha256)
-            record.format, record.text = doc.format, doc.text
-            record.title, record.publisher, record.url = (doc.meta.get(k) for k in ("title", "publisher", "url"))
-            record.coverage_year = coverage_year(doc, year)
-            batch.mentions = extract_report(doc, year=record.coverage_year)
+            _stage_report(f, record, out, geo_root, year)
         else:
             detail = f"'{f.path.suffix}' files are neither a report nor a known dataset"
             raise UnreadableSource("unknown_format", detail)
     except UnreadableSource as exc:
-        batch.rejects = _file_reject(f, exc.reason, exc.detail)
+        _file_failed(out, f, exc.reason, exc.detail)
     except Exception as exc:  # a reader bug must not lose the rest of the batch
+        if reraise is not None and reraise(exc):
+            out.discard()
+            raise
         detail = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)[-600:]}"
-        batch.rejects = _file_reject(f, "reader_error", detail)
-    return batch
+        _file_failed(out, f, "reader_error", detail)
+    out.staged.seconds = time.perf_counter() - started
+    return out.staged
 
 
-def normalize_batch(batch: SourceBatch) -> SourceBatch:
-    """Validate the batch's mentions; failures join its rejects."""
-    settings = load_settings()
-    valid, bad = normalize(batch.mentions, settings=settings)
-    batch.mentions = valid
-    batch.rejects = cap_text(pl.concat([batch.rejects, bad], how="vertical_relaxed"), settings.max_field_chars)
-    _account(batch)
-    return batch
+def _stage_report(f: InboxFile, record: store.SourceRecord, out: _Writer, geo_root: Path, year: int | None) -> None:
+    from flows.extract import coverage_year, extract_report
+
+    doc = read_report(f.path, f.relpath, f.sha256)
+    record.format, record.text = doc.format, doc.text
+    record.title, record.publisher, record.url = (doc.meta.get(k) for k in ("title", "publisher", "url"))
+    record.coverage_year = coverage_year(doc, year)
+    valid, bad = _normalize_geocode(extract_report(doc, year=record.coverage_year), geo_root)
+    out.add(valid, bad)
+    _count_mentions(record, valid.height, bad.height)
 
 
-def _account(batch: SourceBatch) -> None:
-    """records_total = records_loaded + records_rejected, for datasets (rows) and reports (mentions)."""
-    rec, m, r = batch.record, batch.mentions, batch.rejects
-    if rec.format in REPORT_FORMATS | {"unknown", "duplicate"}:   # counted in mentions, not rows
-        rec.records_loaded = m.height
-        rec.records_rejected = r.height
-        rec.records_total = rec.records_loaded + rec.records_rejected
-        return
-    loaded_rows = set(m["row_number"].drop_nulls().to_list())
-    rec.records_loaded = len(loaded_rows)
-    rec.records_rejected = rec.records_total - rec.records_loaded
-    rejected_rows = {int(loc[4:]) for loc in r["locator"].drop_nulls().to_list() if loc.startswith("row:")}
-    unaccounted = set(range(1, rec.records_total + 1)) - loaded_rows - rejected_rows
-    if unaccounted:  # a reader lost rows without saying why: make the loss visible
-        batch.rejects = pl.concat([batch.rejects, reject_frame([
-            {"source": rec.path, "locator": f"row:{n}", "stage": "map", "reason": "no_event",
-             "detail": "the reader produced neither a mention nor a reject for this row"} for n in sorted(unaccounted)
-        ])])
+def _count_mentions(record: store.SourceRecord, loaded: int, rejected: int) -> None:
+    """A report (or a file refused whole) is counted in mentions, not rows."""
+    record.records_loaded, record.records_rejected = loaded, rejected
+    record.records_total = loaded + rejected
 
 
-def geocode_batches(batches: list[SourceBatch], geo_root: Path) -> list[SourceBatch]:
-    """Geocode the mentions of all batches in one vectorised call."""
-    from flows.geocode import geocode_mentions
-
-    frames = [b.mentions for b in batches if b.mentions.height]
-    if not frames:
-        return batches
-    sizes = [b.mentions.height for b in batches]
-    coded = geocode_mentions(pl.concat(frames, how="vertical_relaxed"), geo_root)
-    offset = 0
-    for b, n in zip(batches, sizes, strict=True):
-        b.mentions = coded.slice(offset, n)
-        offset += n
-    return batches
+def _file_failed(out: _Writer, f: InboxFile, reason: str, detail: str) -> None:
+    out.discard()
+    out.staged.record = store.SourceRecord(path=f.relpath, sha256=f.sha256, format="unknown", size_bytes=f.size_bytes)
+    out.add(pl.DataFrame(), _file_reject(f, reason, detail))
+    _count_mentions(out.staged.record, 0, 1)
 
 
-def store_batches(db: Path, batches: list[SourceBatch]) -> None:
-    """One transaction per source."""
+def _rate_message(name: str, done: int, total_guess: int, started: float) -> str:
+    elapsed = max(time.perf_counter() - started, 1e-6)
+    rate = done / elapsed
+    total = max(total_guess, done)
+    eta = (total - done) / rate if rate else 0.0
+    return (f"{name}: {done:,} rows read of about {total:,} ({rate:,.0f} rows/s, "
+            f"{'done' if done >= total else f'about {eta:.0f} s left'})")
+
+
+def stage_duplicate(f: InboxFile, original: str, staging: Path) -> StagedSource:
+    """A file whose content is already stored under another name: recorded, rejected once, not read again."""
+    out = _Writer(staging, f)
+    out.staged.record.format = "duplicate"
+    out.add(pl.DataFrame(), _file_reject(
+        f, "duplicate_file", f"same content as {original}, which is already ingested; not read again"))
+    _count_mentions(out.staged.record, 0, 1)
+    return out.staged
+
+
+def stage_failed(f: InboxFile, staging: Path, reason: str, detail: str) -> StagedSource:
+    """A file that could not be read even after retries: one reject row with the reason."""
+    out = _Writer(staging, f)
+    _file_failed(out, f, reason, detail)
+    return out.staged
+
+
+def remove_staging(staging: Path) -> None:
+    """Remove a run's staging folder once its files are committed."""
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def commit_sources(db: Path, staged: list[StagedSource]) -> None:
+    """The one writer: each source in its own transaction, from its Parquet files."""
     with store.connect(db) as con:
-        for b in batches:
-            store.store_source(con, b.record, b.mentions, b.rejects)
+        for s in staged:
+            store.store_source_files(con, s.record, s.mention_files, s.reject_files)
 
 
-def store_reference(db: Path, geo_root: Path) -> None:
-    """Refresh the regions and places tables from the country packs."""
+def _pack_fingerprint(geo_root: Path) -> str:
+    files = sorted(p for p in Path(geo_root).rglob("*") if p.is_file())
+    parts = [f"{p.relative_to(geo_root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    return hashlib.sha256("\n".join([str(Path(geo_root).resolve()), *parts]).encode("utf-8")).hexdigest()
+
+
+def store_reference(db: Path, geo_root: Path) -> bool:
+    """Refresh the regions and places tables from the country packs, when the pack files changed since they
+    were last loaded. Returns True when the tables were rewritten."""
     from flows.geocode import places_frame, regions_frame
 
+    fingerprint = _pack_fingerprint(geo_root)
     with store.connect(db) as con:
-        store.replace_reference(con, "regions", regions_frame(geo_root))
-        store.replace_reference(con, "places", places_frame(geo_root))
+        if con.execute("SELECT count(*) FROM reference_state WHERE fingerprint = ?", [fingerprint]).fetchone()[0]:
+            return False
+        changed = store.replace_reference(con, "regions", regions_frame(geo_root))
+        changed = store.replace_reference(con, "places", places_frame(geo_root)) or changed
+        with store.transaction(con):
+            con.execute("DELETE FROM reference_state")
+            con.execute("INSERT INTO reference_state VALUES (?)", [fingerprint])
+    return changed
 
 
-def dedupe_all(db: Path) -> tuple[int, list[str]]:
-    """Rebuild events from every stored mention, with the analysts' overrides applied (the review desk's
-    decisions imported first). Returns the event count and notes on overrides that could not be applied."""
-    from flows.dedupe import build_events
-    from flows.review.sync import import_reviews
+def dedupe_events(db: Path, full: bool = False):
+    """Bring the events up to date with the stored mentions and the analyst's overrides (flows/dedupe_db.py):
+    only the events that changed mentions can reach are rebuilt."""
+    from flows.dedupe_db import dedupe
 
     with store.connect(db) as con:
-        review_notes = import_reviews(con, db)
-        mentions, overrides = store.load_mentions(con), store.load_overrides(con)
-        events, links = build_events(mentions, overrides)
-        store.replace_events(con, events, links)
-        return events.height, [*review_notes, *override_notes(mentions, overrides)]
+        return dedupe(con, full=full)
 
 
-def override_notes(mentions: pl.DataFrame, overrides: pl.DataFrame) -> list[str]:
-    """Overrides that did nothing this run: their mention is gone (its source changed or was withdrawn), or
-    they cannot be applied as written. Said in the run summary, never silently skipped."""
-    from flows.overrides import invalid_overrides
+def _publish_fingerprint(con, settings) -> str:
+    from flows import __version__
 
-    notes = []
-    added = overrides.filter(pl.col("action") == "add").select("mention_id")   # in no source's mentions
-    known = pl.concat([mentions.select("mention_id"), added])
-    orphans = overrides.join(known, on="mention_id", how="anti")["override_id"].to_list()
-    if orphans:
-        notes.append(f"{len(orphans)} override(s) match no mention and were not applied: {', '.join(orphans[:10])}")
-    for oid, problem in invalid_overrides(overrides).select("override_id", "problem").iter_rows():
-        notes.append(f"override {oid} was not applied: {problem}")
-    return notes
+    digest, count = con.execute("SELECT bit_xor(hash(e)), count(*) FROM events e").fetchone()
+    return f"{__version__}|{count}|{digest}|{settings.map_tiles}|{settings.tile_url}|{settings.geo_root}"
 
 
-def publish_maps(db: Path, maps_dir: Path, settings) -> PublishResult:
-    """Write the maps and timelines from the events table (only files whose content changed), swapped in as a
-    complete set: a reader of maps_dir sees the old pages or the new ones, never a mix."""
+def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False):
+    """Write the maps and timelines from the events table (only files whose content changed). When neither
+    the events nor the map settings changed since this folder was last published, and its pages are all
+    there, nothing is drawn."""
+    from flows.publish import PublishResult, publish
+
+    maps_dir = Path(maps_dir)
     with store.connect(db) as con:
+        fingerprint = _publish_fingerprint(con, settings)
+        key = str(maps_dir.resolve())
+        last = con.execute("SELECT fingerprint, notes FROM published WHERE maps = ?", [key]).fetchone()
+        pages = sorted(maps_dir.glob("*.html")) + sorted(maps_dir.glob("*.png")) if maps_dir.is_dir() else []
+        if not force and last and last[0] == fingerprint and (maps_dir / "index.html").is_file():
+            return PublishResult(unchanged=pages, notes=json.loads(last[1]))
         events = store.load_events(con)
-    with swapped_folder(maps_dir, say=log) as staging:
-        result = publish(events, staging, settings, settings.geo_root)
-    result.written, result.unchanged = moved(result.written, staging, maps_dir), moved(result.unchanged, staging,
-                                                                                        maps_dir)
+    result = publish(events, maps_dir, settings, settings.geo_root)
+    with store.connect(db) as con, store.transaction(con):
+        con.execute("DELETE FROM published WHERE maps = ?", [key])
+        con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",
+                    [key, fingerprint, json.dumps(result.notes), store._now()])
     return result
 
 
-def batch_summary(batches: list[SourceBatch]) -> dict:
-    mentions = sum(b.mentions.height for b in batches)
-    rejects = sum(b.rejects.height for b in batches)
-    unresolved = sum(
-        int((b.mentions["geo_flag"] == "unresolved_place").sum() or 0) for b in batches if b.mentions.height
-    )
-    return {"mentions": mentions, "rejects": rejects, "unresolved_places": unresolved}
+def staged_summary(staged: list[StagedSource]) -> dict:
+    return {"mentions": sum(s.mentions for s in staged), "rejects": sum(s.rejects for s in staged),
+            "unresolved_places": sum(s.unresolved_places for s in staged)}
+

@@ -1,15 +1,22 @@
-"""The stages as plain functions: bad input becomes rejects, and every dataset row is accounted for."""
+"""The stages as plain functions: bad input becomes rejects, every dataset row is accounted for, a streamed
+dataset gives what a whole read gives, and the one writer stores what the workers staged."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
+import pytest
 
 from flows import stages, store
+from flows.config import GEO_ROOT
+from flows.ingest.datasets import read_dataset
 from flows.ingest.discover import discover
-from flows.rejects import reject_frame
+
+FIXTURES = Path(__file__).parent / "fixtures" / "datasets"
 
 
 def _file(tmp_path: Path, name: str, content: bytes):
@@ -17,49 +24,124 @@ def _file(tmp_path: Path, name: str, content: bytes):
     return next(f for f in discover(tmp_path) if f.relpath == f"{tmp_path.name}/{name}")
 
 
+def _rejects(staged: stages.StagedSource) -> pl.DataFrame:
+    return pl.concat([pl.read_parquet(p) for p in staged.reject_files]) if staged.reject_files else pl.DataFrame()
+
+
+def _mentions(staged: stages.StagedSource) -> pl.DataFrame:
+    return pl.concat([pl.read_parquet(p) for p in staged.mention_files])
+
+
 def test_unreadable_files_become_rejects_not_errors(tmp_path: Path):
+    inbox, staging = tmp_path / "inbox", tmp_path / "staging"
+    inbox.mkdir()
     cases = {"bad.txt": (b"\xfa\xfb\xfc", "bad_encoding"), "x.docx": (b"PK\x03\x04", "unknown_format"),
-             "scan.pdf": (b"%PDF-1.4", "unreadable_pdf")}
+             "scan.pdf": (b"%PDF-1.4", "unreadable_pdf"), "cut.csv.gz": (b"\x1f\x8b\x08 cut", "bad_archive")}
     for name, (content, reason) in cases.items():
-        batch = stages.normalize_batch(stages.extract_or_map(_file(tmp_path, name, content)))
-        assert batch.mentions.height == 0
-        expected = (f"{tmp_path.name}/{name}", "file", "ingest", reason)
-        assert batch.rejects.select("source", "locator", "stage", "reason").row(0) == expected
-        assert batch.record.records_total == batch.record.records_rejected == 1
+        staged = stages.stage_file(_file(inbox, name, content), staging, GEO_ROOT)
+        assert staged.mention_files == []
+        expected = (f"inbox/{name}", "file", "ingest", reason)
+        assert _rejects(staged).select("source", "locator", "stage", "reason").row(0) == expected
+        assert staged.record.records_total == staged.record.records_rejected == 1
 
 
 def test_a_reader_crash_is_caught_as_a_reject(tmp_path: Path, monkeypatch):
-    import flows.ingest.reports as reports
-
     def boom(*_a, **_k):
         raise RuntimeError("parser exploded")
 
     monkeypatch.setattr(stages, "read_report", boom)
-    batch = stages.extract_or_map(_file(tmp_path, "r.md", b"# text"))
-    assert batch.rejects["reason"].to_list() == ["reader_error"]
-    assert "parser exploded" in batch.rejects["detail"][0]
-    assert reports.read_report is not boom
+    staged = stages.stage_file(_file(tmp_path, "r.md", b"# text"), tmp_path / "staging", GEO_ROOT)
+    rejects = _rejects(staged)
+    assert rejects["reason"].to_list() == ["reader_error"]
+    assert "parser exploded" in rejects["detail"][0]
 
 
-def test_dataset_accounting_adds_a_reject_for_rows_a_reader_lost(tmp_path: Path):
-    f = _file(tmp_path, "d.csv", b"a,b\n1,2\n")
-    record = store.SourceRecord(path="d.csv", sha256=f.sha256, format="acled", size_bytes=8, records_total=4)
-    mentions = pl.DataFrame([dict(source="d.csv", source_kind="acled", event_type="protest",
-                                  subtype="peaceful_protest", date_start=date(2020, 1, 1), date_precision="day",
-                                  country="KZ", extractor="t", confidence=1.0, row_number=1)])
-    rejects = reject_frame([{"source": "d.csv", "locator": "row:2", "stage": "map", "reason": "out_of_scope"}])
-    batch = stages.normalize_batch(stages.SourceBatch(f, record, mentions, rejects))
-    assert (batch.record.records_loaded, batch.record.records_rejected) == (1, 3)
-    lost = batch.rejects.filter(pl.col("reason") == "no_event")["locator"].to_list()
-    assert lost == ["row:3", "row:4"]
+def test_a_transient_io_error_is_raised_for_a_retry_when_asked(tmp_path: Path, monkeypatch):
+    def flaky(*_a, **_k):
+        raise OSError("stale file handle")
+
+    monkeypatch.setattr(stages, "read_report", flaky)
+    f = _file(tmp_path, "r.md", b"# text")
+    with pytest.raises(OSError):
+        stages.stage_file(f, tmp_path / "staging", GEO_ROOT, reraise=lambda e: isinstance(e, OSError))
+    assert _rejects(stages.stage_file(f, tmp_path / "staging", GEO_ROOT))["reason"].to_list() == ["reader_error"]
 
 
-def test_overrides_that_do_nothing_are_reported():
-    mentions = pl.DataFrame({"mention_id": ["m_1", "m_2"]})
-    overrides = pl.DataFrame({"override_id": ["o_gone", "o_bad", "o_ok"], "mention_id": ["m_9", "m_1", "m_2"],
-                              "action": ["drop", "set", "drop"], "field": [None, "no_such_column", None],
-                              "value": [None, "x", None], "note": [None] * 3, "created_by": [None] * 3,
-                              "created_at": [None] * 3})
-    notes = stages.override_notes(mentions, overrides)
-    assert notes[0] == "1 override(s) match no mention and were not applied: o_gone"
-    assert len(notes) == 2 and notes[1].startswith("override o_bad was not applied:")
+def test_rows_a_reader_lost_become_rejects():
+    mentions = pl.DataFrame({"row_number": [1]}, schema={"row_number": pl.Int64})
+    rejects = pl.DataFrame({"locator": ["row:2"]})
+    loaded, lost = stages.unaccounted_rows("d.csv", 1, 4, mentions, rejects)
+    assert loaded == 1
+    assert lost["locator"].to_list() == ["row:3", "row:4"] and set(lost["reason"]) == {"no_event"}
+
+
+@pytest.mark.parametrize("name", ["acled_kz.csv", "gdelt_kz.export.CSV", "mass_mobilization_kz.csv"])
+def test_a_dataset_streamed_in_small_batches_gives_what_a_whole_read_gives(tmp_path: Path, name: str):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(FIXTURES / name, inbox / name)
+    f = discover(inbox)[0]
+    staged = stages.stage_file(f, tmp_path / "staging", GEO_ROOT, batch_rows=3)
+    whole = read_dataset(f.path, f.relpath, f.sha256)
+    assert len(staged.mention_files) > 1                       # it was streamed
+    assert staged.record.records_total == whole.records_total
+    assert staged.record.records_loaded + staged.record.records_rejected == whole.records_total
+    streamed = _mentions(staged)
+    assert sorted(streamed["mention_id"]) == sorted(whole.mentions["mention_id"])
+    assert sorted(_rejects(staged)["locator"]) == sorted(whole.rejects["locator"])
+
+
+def test_the_writer_stores_staged_files_and_a_repeated_dataset_id_is_numbered_on(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = (FIXTURES / "acled_kz.csv").read_bytes().splitlines()
+    header, first = text[0], text[1]
+    (inbox / "twice.csv").write_bytes(b"\n".join([header, first, *text[2:], first]) + b"\n")
+    f = discover(inbox)[0]
+    staged = stages.stage_file(f, tmp_path / "staging", GEO_ROOT, batch_rows=3)   # the repeat is in another batch
+    db = tmp_path / "e.duckdb"
+    stages.commit_sources(db, [staged])
+    with duckdb.connect(str(db), read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT mention_id FROM mentions").fetchall()]
+        assert len(ids) == len(set(ids)) == staged.mentions
+        whole = read_dataset(f.path, f.relpath, f.sha256)
+        assert staged.mentions == whole.mentions.height
+        total = whole.records_total
+        assert con.execute("SELECT records_total, records_loaded + records_rejected FROM sources").fetchone() == (
+            total, total)
+        assert con.execute("SELECT count(*) FROM dedupe_pending").fetchone()[0] == staged.mentions
+
+
+def test_reference_tables_are_loaded_once_per_version_of_the_packs(tmp_path: Path):
+    db = tmp_path / "e.duckdb"
+    assert stages.store_reference(db, GEO_ROOT) is True
+    assert stages.store_reference(db, GEO_ROOT) is False
+    with store.connect(db) as con:
+        assert store.table_counts(con)["regions"] > 0
+
+
+def test_a_run_without_changes_is_recorded_and_not_published_again(tmp_path: Path):
+    from flows.config import load_settings
+
+    db, maps = tmp_path / "e.duckdb", tmp_path / "maps"
+    with store.connect(db) as con:
+        store.store_source(con, store.SourceRecord(path="r.txt", sha256="s", format="txt", size_bytes=1),
+                           _one_mention(), pl.DataFrame(schema={"source": pl.Utf8, "locator": pl.Utf8,
+                                                                "stage": pl.Utf8, "reason": pl.Utf8,
+                                                                "detail": pl.Utf8, "raw": pl.Utf8}))
+    assert stages.dedupe_events(db).mode == "full"
+    assert stages.dedupe_events(db).mode == "none"
+    first = stages.publish_maps(db, maps, load_settings())
+    assert first.written
+    again = stages.publish_maps(db, maps, load_settings())
+    assert again.written == [] and again.notes == first.notes
+
+
+def _one_mention() -> pl.DataFrame:
+    from flows.normalize import normalize
+
+    valid, _ = normalize(pl.DataFrame([dict(
+        source="r.txt", source_kind="report", event_type="protest", subtype="peaceful_protest",
+        date_start=date(2020, 1, 1), date_precision="day", country="KZ", extractor="t", confidence=0.9,
+        char_start=0, char_end=5, quote="x" * 5, location_text="Almaty")]))
+    return valid

@@ -3,11 +3,12 @@ section of schemas/typology.yaml)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows.ingest.datasets.common import dataset_result, ingest_checks, split_rows
+from flows.ingest.datasets.common import ingest_checks, split_rows
 from flows.ingest.datasets.countries import country_name_to_alpha2, iso_numeric_to_alpha2
 from flows.ingest.datasets.counts import count_ranges
 from flows.ingest.datasets.fields import (
@@ -19,17 +20,25 @@ from flows.ingest.datasets.fields import (
     parse_dates_either_way,
     text,
 )
-from flows.ingest.datasets.result import DatasetResult
 from flows.ingest.datasets.spec import source_spec
-from flows.ingest.datasets.table import ROW, align_columns, read_table
+from flows.ingest.datasets.table import ROW, RawTable, align_columns, iter_tables
 from flows.model import typology
 
+if TYPE_CHECKING:
+    from flows.ingest.datasets.sniff import Sniffed
+
 FORMAT = "acled"
+LABEL = "ACLED"
 
 
-def read_acled(path: Path, source: str, sha256: str) -> DatasetResult:
+def tables(sniffed: Sniffed, batch_rows: int) -> Iterator[RawTable]:
+    return iter_tables(sniffed.path, sniffed.delimiter, has_header=True, batch_rows=batch_rows,
+                       header=sniffed.header, row_bytes=sniffed.bytes_per_row)
+
+
+def map_rows(table: RawTable, sniffed: Sniffed, source: str, sha256: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mentions, rejects) of one batch of rows."""
     spec = source_spec(FORMAT)
-    table = read_table(path, None, has_header=True)   # delimiter sniffed
     rows = align_columns(table, spec["columns"])
     rows = _derive(rows, spec)
     tp_codes = list(spec["time_precision"])
@@ -56,7 +65,7 @@ def read_acled(path: Path, source: str, sha256: str) -> DatasetResult:
          "bad_count", "map", pl.format("fatalities '{}' is not a whole number of at least 0", fatalities)),
     ]
     passed, rejects = split_rows(table, rows, checks, source)
-    return dataset_result(FORMAT, source, rows.height, _mentions(passed, spec, source, sha256), rejects)
+    return _mentions(passed, spec, source, sha256), rejects
 
 
 def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:

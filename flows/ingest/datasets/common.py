@@ -44,13 +44,16 @@ def split_rows(table: RawTable, rows: pl.DataFrame, checks: list[Check], source:
     return passed, rejects_of(bad, source, table.raw_expr())
 
 
+def check_accounting(source: str, rows: int, mentions: pl.DataFrame, rejects: pl.DataFrame) -> None:
+    """Every row of a batch is loaded (gives a mention) or rejected, once."""
+    loaded = mentions["row_number"].n_unique() if mentions.height else 0
+    if loaded + rejects.height != rows:
+        raise AssertionError(f"{source}: {rows} rows but {loaded} loaded + {rejects.height} rejected")
+
+
 def dataset_result(fmt: str, source: str, records_total: int, mentions: pl.DataFrame,
                    rejects: pl.DataFrame) -> DatasetResult:
-    """Conform the mentions, fill their ids, and check that every row is loaded or rejected, once."""
+    """The whole file's result: conformed mentions with ids, and every row loaded or rejected, once."""
     result = DatasetResult(fmt, records_total, with_mention_ids(conform(mentions)), rejects)
-    if result.records_loaded + result.records_rejected != result.records_total:
-        raise AssertionError(
-            f"{source}: {result.records_total} rows but {result.records_loaded} loaded + "
-            f"{result.records_rejected} rejected"
-        )
+    check_accounting(source, records_total, result.mentions, rejects)
     return result

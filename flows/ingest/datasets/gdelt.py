@@ -4,29 +4,39 @@ GDELT counts reports, not events: its near-duplicates are collapsed later by flo
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from flows.geocode.fips import fips_admin1_to_iso
-from flows.ingest.datasets.common import dataset_result, ingest_checks, split_rows
+from flows.ingest.datasets.common import ingest_checks, split_rows
 from flows.ingest.datasets.countries import fips_to_alpha2
 from flows.ingest.datasets.fields import bad_coordinates, coordinate, mapping_frame, parse_dates, text
-from flows.ingest.datasets.result import DatasetResult
 from flows.ingest.datasets.spec import source_spec
-from flows.ingest.datasets.table import ROW, align_columns, read_table
+from flows.ingest.datasets.table import ROW, RawTable, align_columns, iter_tables
 from flows.model import typology
 
+if TYPE_CHECKING:
+    from flows.ingest.datasets.sniff import Sniffed
+
 FORMAT = "gdelt"
+LABEL = "GDELT 2.0"
 
 
-def read_gdelt(path: Path, source: str, sha256: str, has_header: bool = False) -> DatasetResult:
-    """has_header: a CSV export with GDELT's column names as header (BigQuery), else the raw TSV."""
+def tables(sniffed: Sniffed, batch_rows: int) -> Iterator[RawTable]:
+    """A CSV export with GDELT's column names as header (BigQuery), else the raw TSV (unquoted)."""
+    if sniffed.has_header:
+        return iter_tables(sniffed.path, sniffed.delimiter, has_header=True, batch_rows=batch_rows,
+                           header=sniffed.header, row_bytes=sniffed.bytes_per_row)
     spec = source_spec(FORMAT)
-    if has_header:
-        table = read_table(path, None, has_header=True)   # delimiter sniffed
-    else:
-        table = read_table(path, spec["delimiter"], has_header=False, names=spec["columns"], quote_char=None)
+    return iter_tables(sniffed.path, spec["delimiter"], has_header=False, names=spec["columns"], quote_char=None,
+                       batch_rows=batch_rows, row_bytes=sniffed.bytes_per_row)
+
+
+def map_rows(table: RawTable, sniffed: Sniffed, source: str, sha256: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mentions, rejects) of one batch of rows."""
+    spec = source_spec(FORMAT)
     rows = _derive(align_columns(table, spec["columns"]), spec)
     checks = [
         *ingest_checks(table, spec),
@@ -41,7 +51,7 @@ def read_gdelt(path: Path, source: str, sha256: str, has_header: bool = False) -
                    text("ActionGeo_CountryCode").fill_null(""))),
     ]
     passed, rejects = split_rows(table, rows, checks, source)
-    return dataset_result(FORMAT, source, rows.height, _mentions(passed, spec, source, sha256), rejects)
+    return _mentions(passed, spec, source, sha256), rejects
 
 
 def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:

@@ -32,21 +32,27 @@ Example mapping (every key but `columns.date_start`, `event_type` and `defaults.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows.ingest.datasets.common import dataset_result, split_rows
+from flows.ingest.datasets.common import split_rows
 from flows.ingest.datasets.counts import NEGATIVE, count_ranges
 from flows.ingest.datasets.fields import bad_coordinates, coordinate, mapping_frame, missing_names, parse_date, text
-from flows.ingest.datasets.result import DatasetResult
 from flows.ingest.datasets.spec import load_yaml
-from flows.ingest.datasets.table import EXTRA, ROW, read_table
+from flows.ingest.datasets.table import EXTRA, ROW, RawTable, iter_tables
 from flows.ingest.errors import UnreadableSource
 from flows.model import MENTION_SCHEMA, typology
 
+if TYPE_CHECKING:
+    from flows.ingest.datasets.sniff import Sniffed
+
 FORMAT = "mapped_csv"
+LABEL = "mapped CSV"
 MAPPING_KEYS = ("delimiter", "date_formats", "columns", "event_type", "row_complete_column", "defaults")
 COUNT_FIELDS = ("participants", "detained", "fatalities", "injured")
 TEXT_FIELDS = ("source_event_id", "source_url", "location_text", "admin1_text", "place_name", "actors",
@@ -64,10 +70,17 @@ def mapping_path(path: Path) -> Path | None:
 
 
 def load_mapping(path: Path) -> dict:
-    """The mapping of a CSV, validated: raise UnreadableSource('bad_mapping', ...) when it cannot be used."""
+    """The mapping of a CSV, validated: raise UnreadableSource('bad_mapping', ...) when it cannot be used.
+    Read once per version of the sidecar (a file's batches share it)."""
     sidecar = mapping_path(path)
     if sidecar is None:
         raise UnreadableSource("unknown_format", f"{Path(path).name} has no .mapping.yaml sidecar")
+    stat = sidecar.stat()
+    return _load_mapping(sidecar, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_mapping(sidecar: Path, _mtime_ns: int, _size: int) -> dict:
     try:
         mapping = load_yaml(sidecar)
     except Exception as exc:  # yaml errors, a list instead of a mapping
@@ -118,13 +131,23 @@ def _type_problems(values: dict) -> list[str]:
     return problems
 
 
-def read_mapped_csv(path: Path, source: str, sha256: str) -> DatasetResult:
-    mapping = load_mapping(path)
+def tables(sniffed: Sniffed, batch_rows: int) -> Iterator[RawTable]:
+    """The rows in batches, after the mapping is checked against the file's header (once)."""
+    mapping = load_mapping(sniffed.path)
     cols: dict[str, str] = mapping["columns"]
-    table = read_table(path, mapping.get("delimiter"), has_header=True)   # None: sniffed
-    absent = sorted({c for c in [*cols.values(), mapping["event_type"]["column"]] if c not in table.columns})
+    batches = iter_tables(sniffed.path, mapping.get("delimiter"), has_header=True, batch_rows=batch_rows)
+    first = next(batches)
+    absent = sorted({c for c in [*cols.values(), mapping["event_type"]["column"]] if c not in first.columns})
     if absent:
         raise UnreadableSource("bad_mapping", f"the mapping names columns the file lacks: {', '.join(absent)}")
+    yield first
+    yield from batches
+
+
+def map_rows(table: RawTable, sniffed: Sniffed, source: str, sha256: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mentions, rejects) of one batch of rows."""
+    mapping = load_mapping(sniffed.path)
+    cols: dict[str, str] = mapping["columns"]
     formats = mapping.get("date_formats") or ["%Y-%m-%d"]
     kind_col = mapping["event_type"]["column"]
     types = mapping_frame({str(k): v for k, v in mapping["event_type"]["values"].items()}, ["_kind"])
@@ -159,7 +182,7 @@ def read_mapped_csv(path: Path, source: str, sha256: str) -> DatasetResult:
         checks.append((bad_coordinates(lat, lon), "bad_coordinates", "map",
                        pl.format("'{}', '{}' out of range or not numbers", text(lat), text(lon))))
     passed, rejects = split_rows(table, rows, checks, source)
-    return dataset_result(FORMAT, source, rows.height, _mentions(passed, mapping, source, sha256), rejects)
+    return _mentions(passed, mapping, source, sha256), rejects
 
 
 def _mentions(rows: pl.DataFrame, mapping: dict, source: str, sha256: str) -> pl.DataFrame:

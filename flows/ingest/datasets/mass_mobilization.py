@@ -5,20 +5,24 @@ out_of_scope: they record a country-year without protest, not an event."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows.ingest.datasets.common import dataset_result, ingest_checks, split_rows
+from flows.ingest.datasets.common import ingest_checks, split_rows
 from flows.ingest.datasets.countries import country_name_to_alpha2
 from flows.ingest.datasets.counts import count_ranges
 from flows.ingest.datasets.fields import joined, mapping_frame, text
-from flows.ingest.datasets.result import DatasetResult
 from flows.ingest.datasets.spec import source_spec
-from flows.ingest.datasets.table import ROW, align_columns, read_table
+from flows.ingest.datasets.table import ROW, RawTable, align_columns, iter_tables
 from flows.model import MENTION_SCHEMA, conform, typology, with_mention_ids
 
+if TYPE_CHECKING:
+    from flows.ingest.datasets.sniff import Sniffed
+
 FORMAT = "mass_mobilization"
+LABEL = "Mass Mobilization"
 
 
 def _date(day: str, month: str, year: str) -> pl.Expr:
@@ -28,9 +32,14 @@ def _date(day: str, month: str, year: str) -> pl.Expr:
     return pl.concat_str(parts, separator="-").str.to_date("%Y-%m-%d", strict=False)
 
 
-def read_mass_mobilization(path: Path, source: str, sha256: str) -> DatasetResult:
+def tables(sniffed: Sniffed, batch_rows: int) -> Iterator[RawTable]:
+    return iter_tables(sniffed.path, sniffed.delimiter, has_header=True, batch_rows=batch_rows,
+                       header=sniffed.header, row_bytes=sniffed.bytes_per_row)
+
+
+def map_rows(table: RawTable, sniffed: Sniffed, source: str, sha256: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mentions, rejects) of one batch of rows: protests and the mentions their state responses imply."""
     spec = source_spec(FORMAT)
-    table = read_table(path, None, has_header=True)   # delimiter sniffed
     rows = align_columns(table, spec["columns"], spec.get("aliases"))
     extra_names = {str(k): str(v) for k, v in (spec.get("country_names") or {}).items()}
     rows = rows.with_columns(
@@ -60,7 +69,7 @@ def read_mass_mobilization(path: Path, source: str, sha256: str) -> DatasetResul
     protests = with_mention_ids(conform(built)).hstack(helpers)
     implied = _implied(passed, protests, spec)
     mentions = pl.concat([protests, implied], how="diagonal_relaxed")
-    return dataset_result(FORMAT, source, rows.height, mentions, rejects)
+    return mentions, rejects
 
 
 def _protests(rows: pl.DataFrame, spec: dict, source: str, sha256: str) -> pl.DataFrame:

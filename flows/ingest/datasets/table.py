@@ -1,16 +1,27 @@
-"""Read a delimited file into string columns, columnar, keeping what is needed to account for every row:
-its 1-based data row number, whether it had more fields than the header, whether it was valid UTF-8."""
+"""Read a delimited file into string columns, columnar and in batches, keeping what is needed to account for
+every row: its 1-based data row number, whether it had more fields than the header, whether it was valid UTF-8.
+
+Files are streamed: `iter_tables` reads a bounded chunk of bytes at a time (ending on a record boundary, a newline
+outside double quotes) and parses it with polars, so memory is bounded by the batch size, not the file size.
+`.gz` files and `.zip` archives of one file (GDELT publishes its exports so) are decompressed as they stream."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 from polars.exceptions import NoDataError
+
+from flows.ingest.errors import UnreadableSource
 
 EXTRA = "_extra"          # a field beyond the header's last column: the row is too long
 ROW = "_row"              # 1-based data row number (header not counted; a quoted newline stays in its row)
@@ -19,6 +30,9 @@ REPLACEMENT_CHAR = "\ufffd"
 # Delimiters a header line is sniffed for (a semicolon from European spreadsheet programs, a tab from
 # database exports); the first wins a tie, so a one-column header reads as comma-separated.
 DELIMITERS = (",", ";", "\t", "|")
+COMPRESSED_SUFFIXES = (".gz", ".zip")
+DEFAULT_BATCH_ROWS = 250_000
+HEAD_BYTES = 65536
 
 
 @dataclass
@@ -39,9 +53,48 @@ class RawTable:
         )
 
 
-def read_head(path: Path, n_bytes: int = 65536) -> str:
-    """The first bytes of a file as text (undecodable bytes replaced, BOM dropped)."""
-    with Path(path).open("rb") as f:
+def is_compressed(path: Path) -> bool:
+    return Path(path).name.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def inner_name(path: Path) -> str:
+    """The name of the data inside a compressed file ('20240101.export.CSV' for '20240101.export.CSV.zip')."""
+    name = Path(path).name
+    for suffix in COMPRESSED_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+@contextmanager
+def open_stream(path: Path) -> Iterator[BinaryIO]:
+    """The file's bytes as a stream: a .gz decompressed, the one data file of a .zip; plain files as they are.
+    A broken archive raises UnreadableSource('bad_archive')."""
+    path = Path(path)
+    name = path.name.lower()
+    try:
+        if name.endswith(".gz"):
+            with gzip.open(path, "rb") as f:
+                yield f
+        elif name.endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
+                if len(members) != 1:
+                    raise UnreadableSource("bad_archive", f"{path.name} holds {len(members)} files; one was expected")
+                with archive.open(members[0]) as f:
+                    yield f
+        else:
+            with path.open("rb") as f:
+                yield f
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise UnreadableSource("bad_archive", f"{path.name} cannot be decompressed: {exc}") from exc
+
+
+def read_head(path: Path, n_bytes: int = HEAD_BYTES) -> str:
+    """The first bytes of a file (decompressed) as text (undecodable bytes replaced, BOM dropped)."""
+    with open_stream(path) as f:
         head = f.read(n_bytes)
     return head.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
@@ -58,46 +111,115 @@ def parse_header(first_line: str, delimiter: str) -> list[str]:
     return [f.strip() for f in fields]
 
 
-def read_table(path: Path, delimiter: str | None, has_header: bool, names: list[str] | None = None,
-               quote_char: str | None = '"') -> RawTable:
-    """All data rows of the file as strings; with has_header the header names the columns (else `names`).
-    A delimiter of None is sniffed from the header line (comma when there is no header)."""
+def bytes_per_row(head: str) -> float:
+    """Average bytes of a line in the head of a file (to turn a batch size in rows into bytes)."""
+    lines = head.count("\n")
+    return max(len(head.encode("utf-8")) / max(lines, 1), 16.0)
+
+
+def iter_chunks(stream: BinaryIO, quote: bytes | None, chunk_bytes: int) -> Iterator[bytes]:
+    """Chunks of about chunk_bytes that end on a record boundary: a newline outside quotes (an even number of
+    quote characters before it, as polars and RFC 4180 count them). A chunk with no such newline grows until
+    one comes (a record longer than the chunk)."""
+    carry = b""
+    while True:
+        block = stream.read(chunk_bytes)
+        if not block:
+            if carry:
+                yield carry
+            return
+        data = carry + block
+        cut = _record_boundary(data, quote)
+        if cut < 0:
+            carry = data
+            continue
+        yield data[: cut + 1]
+        carry = data[cut + 1:]
+
+
+def _record_boundary(data: bytes, quote: bytes | None) -> int:
+    """Index of the last newline of data that ends a record (-1 when none does)."""
+    pos = data.rfind(b"\n")
+    if quote is None or pos < 0:
+        return pos
+    quotes_before = data.count(quote, 0, pos)
+    while pos >= 0 and quotes_before % 2:
+        prev = data.rfind(b"\n", 0, pos)
+        quotes_before -= data.count(quote, prev + 1, pos)
+        pos = prev
+    return pos
+
+
+def iter_tables(path: Path, delimiter: str | None, has_header: bool, names: list[str] | None = None,
+                quote_char: str | None = '"', batch_rows: int = DEFAULT_BATCH_ROWS,
+                header: list[str] | None = None, row_bytes: float | None = None) -> Iterator[RawTable]:
+    """The data rows of the file in batches of about batch_rows, as RawTables whose ROW numbers run on across
+    batches. With has_header the header names the columns (else `names`); a delimiter of None is sniffed from
+    the header line (comma when there is no header). `header`, `delimiter` and `row_bytes` (bytes per row)
+    known from sniffing save reading the head of the file again."""
     path = Path(path)
+    known = row_bytes is not None and delimiter is not None and (header is not None or not has_header)
+    head = "" if known else read_head(path)
+    first = head.splitlines()[0] if head else ""
     if has_header:
-        first = read_head(path).splitlines()
         if delimiter is None:
-            delimiter = guess_delimiter(first[0]) if first else ","
-        columns = parse_header(first[0], delimiter) if first else []
+            delimiter = guess_delimiter(first) if first else ","
+        columns = header if header is not None else (parse_header(first, delimiter) if first else [])
     else:
         columns = list(names or [])
     delimiter = delimiter or ","
     columns = _unique_names(columns)
     if not columns:
-        return RawTable([], delimiter, pl.DataFrame(schema={ROW: pl.UInt32, EXTRA: pl.Utf8, NFIELDS: pl.Int64}))
-    if quote_char is None:
-        df = _split_lines(path, delimiter, columns)
-        if has_header:
-            df = df.slice(1)
-        return RawTable(columns, delimiter, df.with_row_index(ROW, offset=1))
+        yield RawTable([], delimiter, pl.DataFrame(schema={ROW: pl.UInt32, EXTRA: pl.Utf8, NFIELDS: pl.Int64}))
+        return
+    chunk_bytes = max(int(batch_rows * (row_bytes or bytes_per_row(head))), 1024)
+    quote = quote_char.encode() if quote_char else None
+    offset, skip_header, produced = 1, has_header, False
+    with open_stream(path) as stream:
+        for i, chunk in enumerate(iter_chunks(stream, quote, chunk_bytes)):
+            if i == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+            if quote_char is None:
+                df = _split_lines(chunk, delimiter, columns)
+            else:
+                df = _parse_quoted(chunk, delimiter, quote_char, columns)
+            if skip_header and df.height:
+                df, skip_header = df.slice(1), False
+            if not df.height:
+                continue
+            yield RawTable(columns, delimiter, df.with_row_index(ROW, offset=offset))
+            offset += df.height
+            produced = True
+    if not produced:
+        empty = _parse_quoted(b"", delimiter, quote_char or '"', columns)
+        yield RawTable(columns, delimiter, empty.with_row_index(ROW, offset=1))
+
+
+def read_table(path: Path, delimiter: str | None, has_header: bool, names: list[str] | None = None,
+               quote_char: str | None = '"') -> RawTable:
+    """All data rows of the file in one RawTable (small files and tests; the pipeline streams iter_tables)."""
+    tables = list(iter_tables(path, delimiter, has_header, names, quote_char))
+    rows = pl.concat([t.rows for t in tables]) if len(tables) > 1 else tables[0].rows
+    return RawTable(tables[0].columns, tables[0].delimiter, rows)
+
+
+def _parse_quoted(chunk: bytes, delimiter: str, quote_char: str, columns: list[str]) -> pl.DataFrame:
     internal = [f"_c{i}" for i in range(len(columns) + 1)]
     try:
         df = pl.read_csv(
-            path, has_header=False, separator=delimiter, quote_char=quote_char,
+            io.BytesIO(chunk), has_header=False, separator=delimiter, quote_char=quote_char,
             schema={c: pl.Utf8 for c in internal}, truncate_ragged_lines=True, encoding="utf8-lossy",
         )
     except NoDataError:
         df = pl.DataFrame(schema={c: pl.Utf8 for c in internal})
-    if has_header:
-        df = df.slice(1)
     df = df.rename(dict(zip(internal, [*columns, EXTRA], strict=True)))
-    df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias(NFIELDS)).with_row_index(ROW, offset=1)
-    return RawTable(columns, delimiter, df)
+    return df.with_columns(pl.lit(None, dtype=pl.Int64).alias(NFIELDS))
 
 
-def _split_lines(path: Path, delimiter: str, columns: list[str]) -> pl.DataFrame:
+def _split_lines(chunk: bytes, delimiter: str, columns: list[str]) -> pl.DataFrame:
     """An unquoted file (GDELT's TSV): one row per non-empty line, split on the delimiter, so that the number
     of fields of each row is known (a row cut short is told from a row with empty last fields)."""
-    text = Path(path).read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+    text = chunk.decode("utf-8", errors="replace")
     lines = pl.Series("line", [text]).str.split("\n").explode(empty_as_null=False).str.strip_suffix("\r").to_frame()
     lines = lines.filter(pl.col("line") != "")
     fields = pl.col("line").str.split(delimiter)

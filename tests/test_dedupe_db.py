@@ -1,0 +1,104 @@
+"""Dedupe in the database: an incremental run gives exactly the events a full rebuild gives, after a new
+source, overrides and a withdrawn source; a full rebuild gives what build_events gives in memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows import store
+from flows.dedupe import build_events
+from flows.dedupe_db import dedupe
+from flows.geocode import geocode_mentions
+from flows.ingest.datasets import read_dataset
+from flows.overrides import add_override
+from flows.rejects import empty_rejects
+
+FIXTURES = Path(__file__).parent / "fixtures" / "datasets"
+
+
+def _store(con, name: str, source: str | None = None) -> None:
+    source = source or name
+    res = read_dataset(FIXTURES / name, source, "sha-" + source)
+    record = store.SourceRecord(path=source, sha256="sha-" + source, format=res.format, size_bytes=1,
+                                records_total=res.records_total)
+    store.store_source(con, record, geocode_mentions(res.mentions), empty_rejects())
+
+
+def _state(con) -> tuple[pl.DataFrame, pl.DataFrame]:
+    events = con.execute("SELECT * FROM events ORDER BY event_id").pl()
+    links = con.execute("SELECT * FROM event_mentions ORDER BY event_id, mention_id").pl()
+    return events, links
+
+
+def _same_as_full(con, tmp_path: Path) -> None:
+    """The events now in con equal a full rebuild of the same mentions and overrides."""
+    incremental = _state(con)
+    tmp_path.mkdir(parents=True)
+    copy = tmp_path / "full.duckdb"
+    store.connect(copy).close()
+    con.execute(f"ATTACH '{copy}' AS full_copy")
+    for table in ("sources", "mentions", "overrides"):
+        con.execute(f"INSERT INTO full_copy.{table} SELECT * FROM {table}")
+    con.execute("DETACH full_copy")
+    with store.connect(copy) as full_con:
+        dedupe(full_con, full=True)
+        full = _state(full_con)
+    for got, want in zip(incremental, full, strict=True):
+        assert got.equals(want)
+    ids = incremental[0]["event_id"]
+    assert ids.n_unique() == ids.len()
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with store.connect(tmp_path / "e.duckdb") as c:
+        yield c
+
+
+def test_full_rebuild_in_the_database_equals_build_events(con, tmp_path: Path):
+    for name in ("acled_kz.csv", "gdelt_kz.export.CSV", "mass_mobilization_kz.csv"):
+        _store(con, name)
+    result = dedupe(con)
+    assert result.mode == "full" and result.events > 0
+    events, links = build_events(store.load_mentions(con), store.load_overrides(con))
+    got_events, got_links = _state(con)
+    assert got_events.select(events.columns).cast(events.schema).sort("event_id").equals(events.sort("event_id"))
+    assert got_links.sort("event_id", "mention_id").equals(links.sort("event_id", "mention_id"))
+    assert events.filter(pl.col("n_sources") > 1).height > 0          # the fixtures do merge across sources
+
+
+def test_incremental_runs_equal_a_full_rebuild(con, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("flows.dedupe_db.FULL_REBUILD_SHARE", 1.0)   # the fixtures are small: stay incremental
+    _store(con, "acled_kz.csv")
+    _store(con, "mass_mobilization_kz.csv")
+    assert dedupe(con).mode == "full"
+    assert dedupe(con).mode == "none"                                   # nothing changed: nothing done
+
+    _store(con, "gdelt_kz.export.CSV")                                  # a new source reaches a few events
+    result = dedupe(con)
+    n_mentions = store.table_counts(con)["mentions"]
+    assert result.mode == "incremental" and 0 < result.scope < n_mentions
+    _same_as_full(con, tmp_path / "1")
+
+    ids = [r[0] for r in con.execute("SELECT em.mention_id FROM event_mentions em JOIN events e USING (event_id) "
+                                     "WHERE e.n_mentions > 1 ORDER BY em.mention_id").fetchall()]
+    add_override(con, ids[0], "split")
+    add_override(con, ids[1], "set", "date_start", "2019-01-01")
+    add_override(con, ids[-1], "drop")
+    assert dedupe(con).mode == "incremental"
+    _same_as_full(con, tmp_path / "2")
+    assert con.execute("SELECT count(*) FROM event_mentions WHERE mention_id = ?", [ids[-1]]).fetchone()[0] == 0
+
+    con.execute("DELETE FROM overrides WHERE action = 'split'")        # a correction taken back
+    assert dedupe(con).mode == "incremental"
+    _same_as_full(con, tmp_path / "3")
+
+    con.execute("DELETE FROM mentions WHERE source = 'gdelt_kz.export.CSV'")   # a source withdrawn by hand
+    con.execute("DELETE FROM sources WHERE path = 'gdelt_kz.export.CSV'")
+    assert dedupe(con).mode == "incremental"
+    _same_as_full(con, tmp_path / "4")
+    gone = con.execute("SELECT count(*) FROM events WHERE source = 'gdelt_kz.export.CSV'").fetchone()[0]
+    assert gone == 0
