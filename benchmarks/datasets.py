@@ -38,8 +38,8 @@ CROWDS = ["crowd size=no report", "crowd size=hundreds", "crowd size=dozens", "c
           "crowd size=between 100 and 200", "crowd size=thousands", "crowd size=large", ""]
 
 
-def generate(path: Path, rows: int, seed: int, country: str) -> None:
-    """Write `rows` ACLED-format rows (31 columns) to path, vectorised."""
+def generate(path: Path, rows: int, seed: int, country: str, id_prefix: str = "BEN") -> None:
+    """Write `rows` ACLED-format rows (31 columns) to path, vectorised; event ids are id_prefix + row index."""
     rng = np.random.default_rng(seed)
     spec = source_spec("acled")
     places = pl.read_csv(pack(country).places, infer_schema_length=0).select(
@@ -56,7 +56,7 @@ def generate(path: Path, rows: int, seed: int, country: str) -> None:
     name = pycountry.countries.get(alpha_2=country).name
     numeric = pycountry.countries.get(alpha_2=country).numeric
     df = pl.DataFrame({
-        "event_id_cnty": pl.Series([f"BEN{i}" for i in range(rows)]),
+        "event_id_cnty": pl.Series([f"{id_prefix}{i}" for i in range(rows)]),
         "_date": dates,
         "time_precision": pl.Series(rng.choice(["1", "2", "3"], size=rows, p=[0.85, 0.1, 0.05])),
         "event_type": pl.Series([pairs[i][0] for i in range(len(pairs))])[pairs_idx],

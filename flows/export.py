@@ -134,7 +134,7 @@ def export_events(con: duckdb.DuckDBPyConnection, fmt: str, out: Path) -> int:
 def _write_geojson(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     """A FeatureCollection written batch by batch; events without coordinates have a null geometry
     (RFC 7946 §3.2)."""
-    reader = con.execute("SELECT * FROM events_export").fetch_record_batch(GEOJSON_BATCH_ROWS)
+    reader = con.execute("SELECT * FROM events_export").to_arrow_reader(GEOJSON_BATCH_ROWS)
     with out.open("w", encoding="utf-8") as f:
         f.write('{"type": "FeatureCollection", "features": [')
         first = True

@@ -39,6 +39,7 @@ class RunSummary:
     events: int = 0
     dedupe: str = "none"                 # none | incremental | full
     events_rebuilt: int = 0              # mentions whose events the dedupe rebuilt with its full rules
+    read_seconds: float = 0.0            # reading, extracting, normalizing and geocoding the files (in parallel)
     files_written: list[str] = field(default_factory=list)
     files_unchanged: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -157,7 +158,9 @@ def pipeline(inbox: Path = Path("data/inbox"), db: Path = Path("data/events.duck
     summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.duplicates))
     todo = plan.to_process
     staging = stages.new_staging_dir(db) if todo or plan.duplicates else None
+    read_started = time.perf_counter()
     staged = _read_all(todo, staging, settings, year) if todo else []
+    summary.read_seconds = round(time.perf_counter() - read_started, 2)
     staged += [stages.stage_duplicate(f, original, staging) for f, original in plan.duplicates.items()]
     if staged:
         commit(db, staged)

@@ -25,7 +25,7 @@ from flows import store
 from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
 from flows.ingest.reports import REPORT_SUFFIXES, read_report
-from flows.model import MENTION_COLUMNS
+from flows.model import COUNT_RANGES, MENTION_COLUMNS
 from flows.rejects import REJECT_SCHEMA, reject_frame
 
 log = logging.getLogger("eventflow")
@@ -279,6 +279,13 @@ def dedupe_events(db: Path, full: bool = False):
         return dedupe(con, full=full)
 
 
+# The event columns the maps and timelines show or place by (the rest of the table stays in the database).
+PUBLISH_COLUMNS = ["event_id", "source", "source_url", "event_type", "subtype", "date_start", "date_end",
+                   "date_precision", "location_text", "place_name", "lat", "lon", "geo_precision", "admin1_iso",
+                   "admin1_iso_at_event", "country", "quote", "n_sources",
+                   *[c for pair in COUNT_RANGES for c in pair]]
+
+
 def _publish_fingerprint(con, settings) -> str:
     from flows import __version__
 
@@ -300,7 +307,7 @@ def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False):
         pages = sorted(maps_dir.glob("*.html")) + sorted(maps_dir.glob("*.png")) if maps_dir.is_dir() else []
         if not force and last and last[0] == fingerprint and (maps_dir / "index.html").is_file():
             return PublishResult(unchanged=pages, notes=json.loads(last[1]))
-        events = store.load_events(con)
+        events = store.load_events(con, PUBLISH_COLUMNS)
     result = publish(events, maps_dir, settings, settings.geo_root)
     with store.connect(db) as con, store.transaction(con):
         con.execute("DELETE FROM published WHERE maps = ?", [key])

@@ -16,6 +16,7 @@ Other modules open the database only through `connect` and `connect_readonly`, s
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from flows.model import EVENT_SCHEMA, MENTION_COLUMNS, MENTION_SCHEMA, event_jso
 from flows.rejects import REJECT_SCHEMA
 
 DDL_DIR = Path(__file__).resolve().parent.parent / "schemas" / "duckdb"
+DB_MEMORY_LIMIT = "1GB"
 REPEATABLE_FROM = 90          # files numbered from here on (views) are re-applied when they change
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 
@@ -54,10 +56,12 @@ class SourceRecord:
 
 
 def connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database and bring its schema up to date."""
+    """Open (creating if needed) the database and bring its schema up to date. DuckDB may hold at most
+    EVENTFLOW_DB_MEMORY_LIMIT (default 1GB) in memory; larger joins spill to disk beside the database."""
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
+    con.execute(f"SET memory_limit = {_quote(os.environ.get('EVENTFLOW_DB_MEMORY_LIMIT', DB_MEMORY_LIMIT))}")
     migrate(con)
     return con
 
@@ -291,9 +295,11 @@ def replace_events(con: duckdb.DuckDBPyConnection, events: pl.DataFrame, event_m
         _insert(con, "event_mentions", event_mentions, link_cols)
 
 
-def load_events(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    cols = list(EVENT_SCHEMA)
-    return con.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY date_start, event_id").pl().cast(EVENT_SCHEMA)
+def load_events(con: duckdb.DuckDBPyConnection, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """The events (all columns, or those named), ordered by date and id."""
+    cols = list(columns or EVENT_SCHEMA)
+    frame = con.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY date_start, event_id").pl()
+    return frame.cast({c: EVENT_SCHEMA[c] for c in cols})
 
 
 def replace_reference(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> bool:

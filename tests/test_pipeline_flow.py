@@ -54,6 +54,7 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
     # every event has its regions filled where it has a place
     unfilled = con.execute("SELECT count(*) FROM events WHERE geo_precision IS NULL").fetchone()[0]
     assert unfilled == 0
+    _check_prefect_records()
     before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("sources", "mentions", "events", "event_mentions", "rejects")}
     ids_before = con.execute("SELECT list(event_id ORDER BY event_id) FROM events").fetchone()[0]
@@ -61,7 +62,7 @@ def test_pipeline_runs_end_to_end_and_is_idempotent(prefect_harness, mixed_inbox
 
     second = pipeline(str(mixed_inbox), str(db), str(maps))
     assert second["sources_unchanged"] == n_files and second["sources_new"] == 0
-    assert second["files_written"] == []
+    assert second["files_written"] == [] and second["dedupe"] == "none"
     con = duckdb.connect(str(db), read_only=True)
     after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in before}
     assert after == before
@@ -84,3 +85,45 @@ def test_embedded_samples_give_maps_of_several_countries(prefect_harness, tmp_pa
                          "WHERE source_kind <> 'report'").fetchone()[0]
     con.close()
     assert placed == 1.0                                   # every dataset record has its region
+
+
+def _content(db: Path) -> dict:
+    queries = {
+        "sources": "SELECT path, sha256, format, records_total, records_loaded, records_rejected FROM sources",
+        "mentions": "SELECT * FROM mentions", "events": "SELECT * FROM events",
+        "event_mentions": "SELECT * FROM event_mentions",
+        "rejects": "SELECT source, locator, stage, reason, detail, raw FROM rejects",
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {k: sorted(map(repr, con.execute(q).fetchall())) for k, q in queries.items()}
+
+
+def test_a_dask_cluster_of_two_workers_gives_the_same_database(prefect_harness, mixed_inbox: Path, tmp_path: Path):
+    """The files of a run mapped over a Dask LocalCluster (prefect-dask's DaskTaskRunner) give the database a
+    plain run gives: workers write Parquet, the flow's process is the one writer."""
+    from dask.distributed import LocalCluster
+
+    from flows.pipeline import pipeline
+
+    plain = pipeline(mixed_inbox, tmp_path / "plain.duckdb", tmp_path / "plain_maps", task_runner="thread")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = pipeline(mixed_inbox, tmp_path / "dask.duckdb", tmp_path / "dask_maps",
+                           dask_address=cluster.scheduler_address)
+    assert on_dask["sources_new"] == plain["sources_new"] > 3
+    assert _content(tmp_path / "dask.duckdb") == _content(tmp_path / "plain.duckdb")
+    assert not (tmp_path / "dask.duckdb.staging").exists() or not any((tmp_path / "dask.duckdb.staging").iterdir())
+
+
+def _check_prefect_records() -> None:
+    """Task runs are named after what they process, and the run and reject summaries are artifacts."""
+    from prefect.artifacts import Artifact
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        names = {t.name for t in client.read_task_runs()}
+    assert "extract: inbox/freedomhouse-nit2017-kazakhstan.txt" in names
+    assert "read: inbox/acled_kz_sample.csv" in names
+    summary = Artifact.get("eventflow-run-summary")
+    assert summary is not None and "sources new" in str(summary.data)
+    rejects = Artifact.get("eventflow-rejects")
+    assert rejects is not None and "inbox/broken.txt" in str(rejects.data) and "index.html" in str(rejects.data)

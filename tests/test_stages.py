@@ -145,3 +145,22 @@ def _one_mention() -> pl.DataFrame:
         date_start=date(2020, 1, 1), date_precision="day", country="KZ", extractor="t", confidence=0.9,
         char_start=0, char_end=5, quote="x" * 5, location_text="Almaty")]))
     return valid
+
+
+def test_the_maps_drawn_from_the_published_columns_equal_those_drawn_from_all(tmp_path: Path):
+    from flows.config import load_settings
+    from flows.model import EVENT_SCHEMA
+    from flows.publish import publish
+
+    events = pl.read_csv(Path(__file__).parent / "fixtures" / "publish" / "events.csv", try_parse_dates=True)
+    others = [c for c, t in EVENT_SCHEMA.items() if c not in events.columns]
+    filled = events.with_columns([pl.lit("x" if EVENT_SCHEMA[c] == pl.Utf8 else 1).cast(EVENT_SCHEMA[c]).alias(c)
+                                  for c in others if EVENT_SCHEMA[c] != pl.Date])
+    settings = load_settings()
+    publish(filled, tmp_path / "all", settings, settings.geo_root)
+    publish(events.select([c for c in stages.PUBLISH_COLUMNS if c in events.columns]), tmp_path / "some", settings,
+            settings.geo_root)
+    pages = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert pages and pages == sorted(p.name for p in (tmp_path / "some").iterdir())
+    for name in pages:
+        assert (tmp_path / "all" / name).read_bytes() == (tmp_path / "some" / name).read_bytes(), name
