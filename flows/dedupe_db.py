@@ -9,7 +9,8 @@ writes their events back, with memory bounded by what changed, not by the size o
    max_span_days. DuckDB finds such pairs by joining the days mentions cover (groups with a single curated
    file are pruned first, as build_events does), with keys normalised at least as loosely as build_events
    normalises them: every pair build_events can form is a candidate.
-2. Scope. A full rebuild looks at every mention that has a candidate; every other mention is an event of its
+2. Scope. A full rebuild (the first run, or when a quarter of the mentions changed) looks at every mention that
+   has a candidate; every other mention is an event of its
    own, written by one INSERT ... SELECT. An incremental run starts from the touched mentions (stored or
    replaced since the last dedupe, `dedupe_pending`; withdrawn; or whose override changed) and closes that
    set under "is a candidate of" and "was in the same event as": nothing outside it can pair with anything
@@ -101,28 +102,33 @@ _NOT_ONE_FILE = "(a.file IS NULL OR b.file IS NULL OR a.file <> b.file)"
 
 
 def _all_candidates(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table dd_involved: every mention with at least one candidate (full rebuild). Days are exploded and
-    groups of one (type, country, key, day) that hold a single curated file and no open mention are dropped
-    before any pair is formed, as build_events does."""
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd_days AS
-        SELECT mention_id, event_type, country, file, kind, key, coarse,
-               unnest(generate_series(date_start, date_end, INTERVAL 1 DAY))::DATE AS day
+    """Temp table dd_involved: every mention with at least one candidate (full rebuild). As build_events does,
+    groups that cannot give a pair are dropped before any pair is formed: first groups of one (kind, type,
+    country, key) over all dates, then groups of one day; a group must hold two curated files or an open
+    mention (and, for a region, a mention known only to the region). Only what is left has its days exploded."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE dd_keyed AS
+        SELECT mention_id, event_type, country, file, date_start, date_end, kind, key, coarse
         FROM (SELECT *, 'p' AS kind, place_key AS key, FALSE AS coarse FROM dd_keys WHERE level = 'place'
               UNION ALL SELECT *, 'r', region_key, level = 'region' FROM dd_keys
                         WHERE level IN ('place', 'region') AND region_key IS NOT NULL
               UNION ALL SELECT *, 'c', country, FALSE FROM dd_keys
                         WHERE level = 'country' AND date_start = date_end)""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd_groups AS
-        SELECT kind, event_type, country, key, day FROM dd_days GROUP BY ALL
-        HAVING count(*) > 1 AND (count(DISTINCT file) > 1 OR bool_or(file IS NULL))
-           AND (kind <> 'r' OR bool_or(coarse))""")
+    useful = ("HAVING count(*) > 1 AND (count(DISTINCT file) > 1 OR bool_or(file IS NULL)) "
+              "AND (kind <> 'r' OR bool_or(coarse))")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_days AS
+        SELECT mention_id, event_type, country, file, kind, key, coarse,
+               unnest(generate_series(date_start, date_end, INTERVAL 1 DAY))::DATE AS day
+        FROM dd_keyed SEMI JOIN (SELECT kind, event_type, country, key FROM dd_keyed GROUP BY ALL {useful})
+             USING (kind, event_type, country, key)""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_involved AS
-        WITH d AS (SELECT * FROM dd_days SEMI JOIN dd_groups USING (kind, event_type, country, key, day))
+        WITH d AS (SELECT * FROM dd_days SEMI JOIN
+                   (SELECT kind, event_type, country, key, day FROM dd_days GROUP BY ALL {useful})
+                   USING (kind, event_type, country, key, day))
         SELECT DISTINCT unnest([a.mention_id, b.mention_id]) AS mention_id
         FROM d a JOIN d b USING (kind, event_type, country, key, day)
         WHERE a.mention_id < b.mention_id AND {_NOT_ONE_FILE} AND (kind <> 'r' OR a.coarse OR b.coarse)""")
-    con.execute("DROP TABLE dd_days")
-    con.execute("DROP TABLE dd_groups")
+    for table in ("dd_keyed", "dd_days"):
+        con.execute(f"DROP TABLE {table}")
 
 
 def _partners_sql() -> str:
@@ -202,6 +208,7 @@ def _write(con: duckdb.DuckDBPyConnection, events: pl.DataFrame, links: pl.DataF
 
 
 def _finish(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE events_version SET version = version + 1")
     con.execute("DELETE FROM dedupe_pending")
     con.execute("DELETE FROM overrides_applied")
     con.execute("INSERT INTO overrides_applied SELECT * FROM overrides")
@@ -217,7 +224,7 @@ def dedupe(con: duckdb.DuckDBPyConnection, full: bool = False) -> DedupeResult:
     touched = con.execute("SELECT count(*) FROM dd_scope").fetchone()[0]
     n_mentions = con.execute("SELECT count(*) FROM mentions").fetchone()[0]
     n_events = con.execute("SELECT count(*) FROM events").fetchone()[0]
-    if not full and touched == 0:
+    if not full and touched == 0 and (n_events or not n_mentions):
         return DedupeResult("none", n_events)
     if not full and n_events and touched < FULL_REBUILD_SHARE * n_mentions:
         _prepare(con, overrides)

@@ -99,7 +99,7 @@ def with_mention_ids(df: pl.DataFrame) -> pl.DataFrame:
     source (analyst overrides are keyed by it): a dataset row is keyed by the dataset's own event id (else its
     row number), a report mention by the text of its sentence; the source name, type, subtype and linked
     mention tell apart the events of one row or sentence, and identical keys are numbered in document order."""
-    if df.is_empty():
+    if df.is_empty() or not df["mention_id"].null_count():
         return df
     basis = pl.coalesce(
         pl.col("source_event_id"),

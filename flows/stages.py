@@ -289,26 +289,35 @@ PUBLISH_COLUMNS = ["event_id", "source", "source_url", "event_type", "subtype", 
 def _publish_fingerprint(con, settings) -> str:
     from flows import __version__
 
-    digest, count = con.execute("SELECT bit_xor(hash(e)), count(*) FROM events e").fetchone()
-    return f"{__version__}|{count}|{digest}|{settings.map_tiles}|{settings.tile_url}|{settings.geo_root}"
+    version = con.execute("SELECT max(version) FROM events_version").fetchone()[0]
+    return f"{__version__}|{version}|{settings.map_tiles}|{settings.tile_url}|{settings.geo_root}"
 
 
-def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False):
+@dataclass
+class Published:
+    written: list[Path] = field(default_factory=list)     # pages rewritten (their content changed)
+    unchanged: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False) -> Published:
     """Write the maps and timelines from the events table (only files whose content changed). When neither
     the events nor the map settings changed since this folder was last published, and its pages are all
-    there, nothing is drawn."""
-    from flows.publish import PublishResult, publish
-
+    there, nothing is drawn (and the drawing code is not even loaded)."""
     maps_dir = Path(maps_dir)
     with store.connect(db) as con:
         fingerprint = _publish_fingerprint(con, settings)
         key = str(maps_dir.resolve())
         last = con.execute("SELECT fingerprint, notes FROM published WHERE maps = ?", [key]).fetchone()
         pages = sorted(maps_dir.glob("*.html")) + sorted(maps_dir.glob("*.png")) if maps_dir.is_dir() else []
-        if not force and last and last[0] == fingerprint and (maps_dir / "index.html").is_file():
-            return PublishResult(unchanged=pages, notes=json.loads(last[1]))
+        present = all((maps_dir / name).is_file() for name in ("index.html", "timeline.html"))
+        if not force and last and last[0] == fingerprint and present:
+            return Published(unchanged=pages, notes=json.loads(last[1]))
         events = store.load_events(con, PUBLISH_COLUMNS)
-    result = publish(events, maps_dir, settings, settings.geo_root)
+    from flows.publish import publish
+
+    drawn = publish(events, maps_dir, settings, settings.geo_root)
+    result = Published(drawn.written, drawn.unchanged, drawn.notes)
     with store.connect(db) as con, store.transaction(con):
         con.execute("DELETE FROM published WHERE maps = ?", [key])
         con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",

@@ -188,10 +188,14 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_PENDING = ("INSERT INTO dedupe_pending SELECT mention_id FROM mentions WHERE source = ? "
+            "AND EXISTS (SELECT 1 FROM events)")
+
+
 def _replace_source_rows(con: duckdb.DuckDBPyConnection, record: SourceRecord) -> None:
     """Inside a transaction: remember the source's old mentions for the next dedupe, delete its rows, write
     its new sources row."""
-    con.execute("INSERT INTO dedupe_pending SELECT mention_id FROM mentions WHERE source = ?", [record.path])
+    con.execute(_PENDING, [record.path])
     con.execute("DELETE FROM mentions WHERE source = ?", [record.path])
     con.execute("DELETE FROM rejects WHERE source = ?", [record.path])
     con.execute("DELETE FROM sources WHERE path = ?", [record.path])
@@ -214,7 +218,7 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
         _replace_source_rows(con, record)
         _insert(con, "mentions", mentions, MENTION_COLUMNS)
         _insert(con, "rejects", rejects, [*REJECT_SCHEMA, "rejected_at"])
-        con.execute("INSERT INTO dedupe_pending SELECT mention_id FROM mentions WHERE source = ?", [record.path])
+        con.execute(_PENDING, [record.path])
 
 
 def _parquet_list(files: Sequence[str | Path]) -> str:
@@ -230,11 +234,13 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
     cols = ", ".join(MENTION_COLUMNS)
     with transaction(con):
         _replace_source_rows(con, record)
+        others = con.execute("SELECT EXISTS (SELECT 1 FROM mentions WHERE source <> ?)", [record.path]).fetchone()[0]
         if mention_files:
             parts = _parquet_list(mention_files)
             con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM read_parquet({parts})")
-            _renumber_repeated_ids(con, record.path)
-            clash = con.execute(
+            if len(mention_files) > 1:
+                _renumber_repeated_ids(con, record.path)
+            clash = others and con.execute(
                 "SELECT m.mention_id, m.source FROM mentions m JOIN (SELECT mention_id FROM mentions WHERE source = ?)"
                 " USING (mention_id) WHERE m.source <> ? LIMIT 1", [record.path, record.path]).fetchone()
             if clash:
@@ -243,7 +249,7 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
             rcols = ", ".join(REJECT_SCHEMA)
             con.execute(f"INSERT INTO rejects ({rcols}, rejected_at) SELECT {rcols}, ? "
                         f"FROM read_parquet({_parquet_list(reject_files)})", [_now()])
-        con.execute("INSERT INTO dedupe_pending SELECT mention_id FROM mentions WHERE source = ?", [record.path])
+        con.execute(_PENDING, [record.path])
 
 
 def _renumber_repeated_ids(con: duckdb.DuckDBPyConnection, path: str) -> None:

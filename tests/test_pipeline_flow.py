@@ -123,7 +123,20 @@ def _check_prefect_records() -> None:
         names = {t.name for t in client.read_task_runs()}
     assert "extract: inbox/freedomhouse-nit2017-kazakhstan.txt" in names
     assert "read: inbox/acled_kz_sample.csv" in names
+
     summary = Artifact.get("eventflow-run-summary")
     assert summary is not None and "sources new" in str(summary.data)
     rejects = Artifact.get("eventflow-rejects")
     assert rejects is not None and "inbox/broken.txt" in str(rejects.data) and "index.html" in str(rejects.data)
+
+
+def test_many_small_files_are_mapped_in_groups_of_about_equal_size(tmp_path: Path):
+    from flows.ingest.discover import InboxFile
+    from flows.pipeline import work_units
+
+    files = [InboxFile(tmp_path / f"r{i:02d}.txt", f"inbox/r{i:02d}.txt", str(i), 1000 + i) for i in range(40)]
+    assert work_units(files[:5], workers=2) == [[f] for f in files[:5]]          # few files: one task each
+    units = work_units(files, workers=2)
+    assert len(units) == 8 and sorted(f.relpath for u in units for f in u) == [f.relpath for f in files]
+    sizes = [sum(f.size_bytes for f in u) for u in units]
+    assert max(sizes) - min(sizes) <= 1100

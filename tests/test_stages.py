@@ -109,7 +109,8 @@ def test_the_writer_stores_staged_files_and_a_repeated_dataset_id_is_numbered_on
         total = whole.records_total
         assert con.execute("SELECT records_total, records_loaded + records_rejected FROM sources").fetchone() == (
             total, total)
-        assert con.execute("SELECT count(*) FROM dedupe_pending").fetchone()[0] == staged.mentions
+        # no events yet: the next dedupe rebuilds everything, so nothing is listed for it
+        assert con.execute("SELECT count(*) FROM dedupe_pending").fetchone()[0] == 0
 
 
 def test_reference_tables_are_loaded_once_per_version_of_the_packs(tmp_path: Path):
