@@ -1,6 +1,7 @@
 """Whole-run scale benchmark: `eventflow run` on an N-row ACLED export beside DuckDB's floor, in one session.
 
-    .venv/bin/python benchmarks/scale.py [--rows 1000000] [--steps floor,first,rerun,add100] [--api URL]
+    .venv/bin/python benchmarks/scale.py [--rows 1000000] [--steps floor,warm,first,rerun,add100] [--api URL]
+    .venv/bin/python benchmarks/scale.py --code /tmp/main   # the same on another tree (git archive main | tar -x)
 
 Steps (each a separate process timed with /usr/bin/time -v; peak RSS is that of the largest process, and the
 sum over the run's process tree sampled every 0.2 s is given too):
@@ -52,10 +53,10 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str], env: dict | None = None) -> dict:
+def timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
     """Run cmd under /usr/bin/time -v; wall, CPU, peak RSS (largest process) and sampled tree RSS."""
     proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+                            text=True, env={**os.environ, **(env or {})}, cwd=cwd or ROOT)
     peak = [0]
     done = threading.Event()
 
@@ -107,8 +108,12 @@ def floor(path: Path, work: Path) -> dict:
     return {"duckdb": duck, "polars": pol}
 
 
-def run(inbox: Path, db: Path, maps: Path, env: dict) -> dict:
-    res = timed([EVENTFLOW, "run", "--inbox", str(inbox), "--db", str(db), "--maps", str(maps)], env)
+def run(inbox: Path, db: Path, maps: Path, env: dict, code: Path | None = None) -> dict:
+    """One `eventflow run`; with `code`, the eventflow of that source tree (python -m flows from it)."""
+    cmd = [PY, "-m", "flows"] if code else [EVENTFLOW]
+    env = {**env, "PYTHONPATH": str(code)} if code else env
+    res = timed([*cmd, "run", "--inbox", str(inbox.resolve()), "--db", str(db.resolve()), "--maps",
+                 str(maps.resolve())], env, cwd=code)
     res["flow_s"] = flow_seconds(res["output"])
     summary = re.search(r"run summary: (\{.*\})", res["output"])
     res["summary"] = summary.group(1)[:600] if summary else None
@@ -121,13 +126,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--steps", default="floor,warm,first,rerun,add100")
     ap.add_argument("--api", default="", help="a running Prefect server's API URL (default: a temporary server)")
+    ap.add_argument("--code", type=Path, default=None,
+                    help="run the eventflow of another source tree (e.g. `git archive main` unpacked) to compare")
     args = ap.parse_args()
     steps = args.steps.split(",")
     path = OUT / f"acled_kz_{args.rows}_{args.seed}.csv"
     if not path.exists():
         subprocess.run([PY, str(ROOT / "benchmarks" / "datasets.py"), "--rows", str(args.rows), "--seed",
                         str(args.seed), "--generate-only"], check=True)
-    work = OUT / f"scale-{args.rows}"
+    label = f"scale-{args.rows}" + ("-" + args.code.name if args.code else "")
+    work = OUT / label
     shutil.rmtree(work, ignore_errors=True)
     (work / "inbox").mkdir(parents=True)
     os.link(path, work / "inbox" / "acled.csv")
@@ -141,17 +149,17 @@ def main() -> None:
         results["floor"] = floor(path, work)
     if "warm" in steps:
         (work / "empty").mkdir()
-        results["warm"] = run(work / "empty", work / "empty.duckdb", work / "empty_maps", env)
+        results["warm"] = run(work / "empty", work / "empty.duckdb", work / "empty_maps", env, args.code)
     if "first" in steps:
-        results["first"] = run(work / "inbox", db, maps, env)
+        results["first"] = run(work / "inbox", db, maps, env, args.code)
     if "rerun" in steps:
-        results["rerun"] = run(work / "inbox", db, maps, env)
+        results["rerun"] = run(work / "inbox", db, maps, env, args.code)
     if "add100" in steps:
         sys.path.insert(0, str(ROOT))
         from benchmarks.datasets import generate
 
         generate(work / "inbox" / "acled_new100.csv", 100, args.seed + 1, "KZ", id_prefix="NEW")
-        results["add100"] = run(work / "inbox", db, maps, env)
+        results["add100"] = run(work / "inbox", db, maps, env, args.code)
     results["load_after"] = os.getloadavg()
     report(results)
     for step in ("warm", "first", "rerun", "add100"):
@@ -159,7 +167,7 @@ def main() -> None:
             results[step].pop("output")
     for tool in results.get("floor", {}).values():
         tool.pop("output")
-    (OUT / f"scale-{args.rows}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (OUT / f"{label}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
 def report(r: dict) -> None:
