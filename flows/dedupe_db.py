@@ -29,7 +29,7 @@ import polars as pl
 
 from flows.dedupe import CURATED_KINDS, EVENT_MENTION_SCHEMA, MAX_SPAN_DAYS, build_events
 from flows.model import EVENT_SCHEMA, MENTION_COLUMNS, MENTION_SCHEMA
-from flows.overrides import apply_overrides
+from flows.overrides import REVIEW_STATUSES, apply_overrides, valid_overrides
 
 # Above this share of the mentions touched, a full rebuild is cheaper than closing the touched set.
 FULL_REBUILD_SHARE = 0.25
@@ -74,6 +74,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, overrides: pl.DataFrame) -> None:
     """Temp table dd_keys: the candidate keys of every mention as the overrides leave it (dropped and split
     mentions have none)."""
     overridden = overrides["mention_id"].unique().to_list() if overrides.height else []
+    if overrides.height:     # both ends of an analyst's merge are decided by the exact rules
+        merged = overrides.filter(pl.col("action") == "merge")["value"].str.replace(r"^e_", "m_")
+        overridden = sorted(set(overridden) | set(merged.drop_nulls().to_list()))
     con.execute("CREATE OR REPLACE TEMP TABLE dd_overridden (mention_id VARCHAR)")
     if overridden:
         con.execute("INSERT INTO dd_overridden SELECT unnest(?)", [overridden])
@@ -99,6 +102,8 @@ _PAIRINGS = [
      "a.date_start = a.date_end AND b.date_start = b.date_end AND a.date_start = b.date_start"),
 ]
 _NOT_ONE_FILE = "(a.file IS NULL OR b.file IS NULL OR a.file <> b.file)"
+# The mention a `merge` override names in its value (an event 'e_x' stands for its smallest mention, 'm_x').
+_MERGED = "regexp_replace(value, '^e_', 'm_')"
 
 
 def _all_candidates(con: duckdb.DuckDBPyConnection) -> None:
@@ -150,6 +155,10 @@ def _close_scope(con: duckdb.DuckDBPyConnection) -> None:
     while True:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_new AS
             SELECT mention_id FROM ({_partners_sql()}
+                UNION SELECT {_MERGED} FROM overrides WHERE action = 'merge'
+                      AND mention_id IN (SELECT mention_id FROM dd_frontier)
+                UNION SELECT mention_id FROM overrides WHERE action = 'merge'
+                      AND {_MERGED} IN (SELECT mention_id FROM dd_frontier)
                 UNION SELECT em2.mention_id FROM event_mentions em1
                       JOIN event_mentions em2 ON em1.event_id = em2.event_id
                       WHERE em1.mention_id IN (SELECT mention_id FROM dd_frontier))
@@ -165,19 +174,22 @@ def _close_scope(con: duckdb.DuckDBPyConnection) -> None:
 def _touched(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table dd_scope: mentions stored or replaced since the last dedupe, withdrawn ones (still linked to
     an event, no longer stored) and those whose override was added, changed or removed."""
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd_scope AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_scope AS
+        WITH changed AS (SELECT * FROM overrides EXCEPT SELECT * FROM overrides_applied
+                         UNION ALL (SELECT * FROM overrides_applied EXCEPT SELECT * FROM overrides))
         SELECT mention_id FROM dedupe_pending
         UNION SELECT mention_id FROM event_mentions ANTI JOIN mentions USING (mention_id)
-        UNION SELECT mention_id FROM (SELECT * FROM overrides EXCEPT SELECT * FROM overrides_applied)
-        UNION SELECT mention_id FROM (SELECT * FROM overrides_applied EXCEPT SELECT * FROM overrides)""")
+              WHERE mention_id NOT IN (SELECT mention_id FROM overrides WHERE action = 'add')
+        UNION SELECT mention_id FROM changed
+        UNION SELECT {_MERGED} FROM changed WHERE action = 'merge'""")
 
 
 def _single_events_sql(exclude: str) -> str:
     """INSERT of the events of one mention each: every stored mention not in `exclude` (a relation of ids)."""
-    cols = [c for c in EVENT_SCHEMA if c not in ("event_id", "n_sources", "n_mentions")]
-    return f"""INSERT INTO events (event_id, {', '.join(cols)}, n_sources, n_mentions)
+    cols = [c for c in EVENT_SCHEMA if c not in ("event_id", "n_sources", "n_mentions", "review_status")]
+    return f"""INSERT INTO events (event_id, {', '.join(cols)}, n_sources, n_mentions, review_status)
         SELECT 'e_' || (CASE WHEN starts_with(mention_id, 'm_') THEN mention_id[3:] ELSE mention_id END),
-               {', '.join(cols)}, 1, 1
+               {', '.join(cols)}, 1, 1, '{REVIEW_STATUSES[0]}'
         FROM mentions ANTI JOIN {exclude} USING (mention_id)"""
 
 
@@ -190,9 +202,15 @@ def _single_links_sql(exclude: str) -> str:
 
 def _exact(con: duckdb.DuckDBPyConnection, scope: str, overrides: pl.DataFrame
            ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """build_events over the stored mentions whose ids are in the relation `scope`."""
+    """build_events over the mentions whose ids are in the relation `scope`: the stored ones, and those analysts
+    added (which live in their `add` overrides), with the overrides of these mentions only."""
     mentions = con.execute(f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions SEMI JOIN {scope} USING (mention_id)"
                            " ORDER BY mention_id").pl().cast(MENTION_SCHEMA)
+    ids = [i for (i,) in con.execute(f"SELECT DISTINCT mention_id FROM {scope}").fetchall()]
+    if overrides.height:
+        merged = pl.col("value").str.replace(r"^e_", "m_")
+        overrides = overrides.filter(pl.col("mention_id").is_in(ids)
+                                     | ((pl.col("action") == "merge") & merged.is_in(ids)))
     return build_events(mentions, overrides)
 
 
@@ -219,7 +237,7 @@ def dedupe(con: duckdb.DuckDBPyConnection, full: bool = False) -> DedupeResult:
     few mentions changed, else (or with full) rebuilt whole. Idempotent; a no-op when nothing changed."""
     from flows.store import transaction
 
-    overrides = con.execute("SELECT * FROM overrides ORDER BY created_at, override_id").pl()
+    overrides = valid_overrides(con.execute("SELECT * FROM overrides ORDER BY created_at, override_id").pl())
     _touched(con)
     touched = con.execute("SELECT count(*) FROM dd_scope").fetchone()[0]
     n_mentions = con.execute("SELECT count(*) FROM mentions").fetchone()[0]
@@ -265,9 +283,10 @@ def override_notes(con: duckdb.DuckDBPyConnection, overrides: pl.DataFrame) -> l
     notes = []
     if overrides.is_empty():
         return notes
-    con.register("dd_ov", overrides.select("override_id", "mention_id"))
-    orphans = [o for (o,) in con.execute("SELECT override_id FROM dd_ov ANTI JOIN mentions USING (mention_id) "
-                                         "ORDER BY override_id").fetchall()]
+    con.register("dd_ov", overrides.select("override_id", "mention_id", "action"))
+    orphans = [o for (o,) in con.execute(
+        "SELECT override_id FROM dd_ov ANTI JOIN mentions USING (mention_id) WHERE mention_id NOT IN "
+        "(SELECT mention_id FROM dd_ov WHERE action = 'add') ORDER BY override_id").fetchall()]
     con.unregister("dd_ov")
     if orphans:
         notes.append(f"{len(orphans)} override(s) match no mention and were not applied: {', '.join(orphans[:10])}")

@@ -271,18 +271,23 @@ def store_reference(db: Path, geo_root: Path) -> bool:
 
 
 def dedupe_events(db: Path, full: bool = False):
-    """Bring the events up to date with the stored mentions and the analyst's overrides (flows/dedupe_db.py):
-    only the events that changed mentions can reach are rebuilt."""
+    """Bring the events up to date with the stored mentions and the analysts' overrides, the review desk's
+    decisions imported first (flows/dedupe_db.py): only the events that changed mentions can reach are
+    rebuilt."""
     from flows.dedupe_db import dedupe
+    from flows.review.sync import import_reviews
 
     with store.connect(db) as con:
-        return dedupe(con, full=full)
+        review_notes = import_reviews(con, db)
+        result = dedupe(con, full=full)
+    result.notes = [*review_notes, *result.notes]
+    return result
 
 
 # The event columns the maps and timelines show or place by (the rest of the table stays in the database).
 PUBLISH_COLUMNS = ["event_id", "source", "source_url", "event_type", "subtype", "date_start", "date_end",
                    "date_precision", "location_text", "place_name", "lat", "lon", "geo_precision", "admin1_iso",
-                   "admin1_iso_at_event", "country", "quote", "n_sources",
+                   "admin1_iso_at_event", "country", "quote", "n_sources", "review_status",
                    *[c for pair in COUNT_RANGES for c in pair]]
 
 

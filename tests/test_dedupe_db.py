@@ -3,6 +3,7 @@ source, overrides and a withdrawn source; a full rebuild gives what build_events
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -91,6 +92,21 @@ def test_incremental_runs_equal_a_full_rebuild(con, tmp_path: Path, monkeypatch)
     assert dedupe(con).mode == "incremental"
     _same_as_full(con, tmp_path / "2")
     assert con.execute("SELECT count(*) FROM event_mentions WHERE mention_id = ?", [ids[-1]]).fetchone()[0] == 0
+
+    singles = [r[0] for r in con.execute("SELECT mention_id FROM events WHERE n_mentions = 1 AND source_kind = "
+                                         "'acled' ORDER BY mention_id LIMIT 3").fetchall()]
+    add_override(con, singles[0], "merge", value=singles[1])           # the review desk's decisions
+    add_override(con, singles[2], "confirm")
+    added = json.dumps({"source": "acled_kz.csv", "source_kind": "acled", "event_type": "detention",
+                        "subtype": "arrest", "date_start": "2021-03-01", "date_precision": "day",
+                        "geo_precision": "country", "country": "KZ", "extractor": "analyst", "confidence": 1.0})
+    add_override(con, "m_added_by_analyst", "add", value=added)
+    assert dedupe(con).mode == "incremental"
+    _same_as_full(con, tmp_path / "2b")
+    status = dict(con.execute("SELECT mention_id, review_status FROM events WHERE mention_id IN (?, ?)",
+                              [singles[2], "m_added_by_analyst"]).fetchall())
+    assert status == {singles[2]: "confirmed", "m_added_by_analyst": "added"}
+    assert dedupe(con).mode == "none"                                   # an added mention is not "withdrawn"
 
     con.execute("DELETE FROM overrides WHERE action = 'split'")        # a correction taken back
     assert dedupe(con).mode == "incremental"

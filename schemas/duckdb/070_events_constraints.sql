@@ -47,6 +47,7 @@ CREATE TABLE events_constrained (
     confidence          DOUBLE NOT NULL CHECK (confidence BETWEEN 0 AND 1),
     n_sources           INTEGER NOT NULL CHECK (n_sources >= 1),
     n_mentions          INTEGER NOT NULL CHECK (n_mentions >= n_sources),
+    review_status       VARCHAR CHECK (review_status IN ('unreviewed', 'confirmed', 'added', 'corrected')),
     CHECK (date_start <= date_end)
 );
 INSERT INTO events_constrained BY NAME SELECT * FROM events;
