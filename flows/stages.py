@@ -247,6 +247,13 @@ def commit_sources(db: Path, staged: list[StagedSource]) -> None:
             store.store_source_files(con, s.record, s.mention_files, s.reject_files)
 
 
+def dedupe_all(db: Path) -> tuple[int, list[str]]:
+    """Every event rebuilt (reviews imported first): (events, notes). For callers of the earlier full-only
+    stage; runs use dedupe_events, which rebuilds only what changed."""
+    result = dedupe_events(db, full=True)
+    return result.events, result.notes
+
+
 def _pack_fingerprint(geo_root: Path) -> str:
     files = sorted(p for p in Path(geo_root).rglob("*") if p.is_file())
     parts = [f"{p.relative_to(geo_root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]

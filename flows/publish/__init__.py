@@ -106,7 +106,7 @@ def publish(events: pl.DataFrame, maps_dir: Path, settings: Settings, geo_root: 
     geojson, bounds = world_geojson(geo_root)
     result.record(maps_dir / "world.html", render_map(geojson, bounds, world_payload(events, geo_root), settings))
     attribution = load_reference(geo_root).attribution(
-        [*WORLD_DATASETS, *{d for r in rows if r.rich for d in packs(geo_root)[r.code].spec.datasets}])
+        [*WORLD_DATASETS, *sorted({d for r in rows if r.rich for d in packs(geo_root)[r.code].spec.datasets})])
     result.record(maps_dir / "index.html", index_html(rows, result.notes, attribution, events.height))
     result.record(maps_dir / "timeline.html", timeline_html(events))
     result.record(maps_dir / "timeline.png", timeline_png(events))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from flows.model import SCHEMAS_DIR
 
 SOURCES_DIR = SCHEMAS_DIR / "sources"
@@ -19,7 +17,13 @@ def source_spec(name: str) -> dict:
 
 
 def load_yaml(path: Path) -> dict:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a mapping")
-    return data
+    """The one place a dataset format's YAML (a mapping sidecar, the store's comments) is read: through the
+    reference-data loader's reader (flows.refdata), an empty file being an empty mapping."""
+    from flows.refdata import ReferenceDataError, read_yaml
+
+    if not Path(path).read_text(encoding="utf-8").strip():
+        return {}
+    try:
+        return read_yaml(path)
+    except ReferenceDataError as exc:
+        raise ValueError(str(exc)) from exc
