@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale.py [--rows 1000000] [--steps floor,warm,first,rerun,add100] [--api URL]
     .venv/bin/python benchmarks/scale.py --code /tmp/main   # the same on another tree (git archive main | tar -x)
+    .venv/bin/python benchmarks/scale.py --own-server       # against a Prefect server that is already running
 
 Steps (each a separate process timed with /usr/bin/time -v; peak RSS is that of the largest process, and the
 sum over the run's process tree sampled every 0.2 s is given too):
@@ -98,6 +99,22 @@ def flow_seconds(output: str) -> float | None:
     return round((datetime.strptime(end, fmt) - datetime.strptime(begin, fmt)).total_seconds(), 2)
 
 
+def start_server(env: dict) -> tuple[subprocess.Popen, str]:
+    """`prefect server start` on 127.0.0.1:4299 (this benchmark's own), once it answers."""
+    from flows.prefect_api import answers
+
+    api = "http://127.0.0.1:4299/api"
+    proc = subprocess.Popen([str(Path(PY).with_name("prefect")), "server", "start", "--host", "127.0.0.1",
+                             "--port", "4299"], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if answers(api):
+            return proc, api
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the Prefect server did not start")
+
+
 def floor(path: Path, work: Path) -> dict:
     db = work / "floor.duckdb"
     db.unlink(missing_ok=True)
@@ -126,6 +143,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--steps", default="floor,warm,first,rerun,add100")
     ap.add_argument("--api", default="", help="a running Prefect server's API URL (default: a temporary server)")
+    ap.add_argument("--own-server", action="store_true",
+                    help="start a Prefect server of the benchmark's own (port 4299) and run against it")
     ap.add_argument("--code", type=Path, default=None,
                     help="run the eventflow of another source tree (e.g. `git archive main` unpacked) to compare")
     args = ap.parse_args()
@@ -140,6 +159,10 @@ def main() -> None:
     (work / "inbox").mkdir(parents=True)
     os.link(path, work / "inbox" / "acled.csv")
     env = {"PREFECT_HOME": str(OUT / "prefect-home"), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
+    env["EVENTFLOW_PREFECT_API_URL"] = "temporary"        # never another program's server by accident
+    server = None
+    if args.own_server:
+        server, args.api = start_server(env)
     if args.api:
         env["PREFECT_API_URL"] = args.api
     results: dict = {"rows": args.rows, "file_mb": round(path.stat().st_size / 1e6), "started": time.ctime(),
@@ -161,6 +184,10 @@ def main() -> None:
         generate(work / "inbox" / "acled_new100.csv", 100, args.seed + 1, "KZ", id_prefix="NEW")
         results["add100"] = run(work / "inbox", db, maps, env, args.code)
     results["load_after"] = os.getloadavg()
+    results["prefect_api"] = args.api or "temporary server per run"
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=30)
     report(results)
     for step in ("warm", "first", "rerun", "add100"):
         if step in results:
@@ -189,7 +216,7 @@ def report(r: dict) -> None:
               f"| {s['tree_rss_mb']} |")
         if s.get("summary"):
             print(f"    {s['summary'][:300]}")
-    print(f"load average after {r['load_after']}")
+    print(f"load average after {r['load_after']}; Prefect API: {r['prefect_api']}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     dask_address: str = ""                      # a Dask scheduler (tcp://host:8786): runs files on that cluster
     workers: int = Field(0, ge=0)               # processes of the local pool (0: one per core)
     batch_rows: int = Field(250_000, ge=1000)   # rows of a dataset read, mapped and geocoded at a time
-    prefect_api_url: str = ""                   # a running Prefect server's API URL, or "temporary" (never probe)
 
     _unknown: dict = PrivateAttr(default_factory=dict)
 

@@ -1,7 +1,8 @@
 """Which Prefect API a run talks to, decided before Prefect is imported.
 
 A run uses, in this order: PREFECT_API_URL when it is set (a profile or the environment), the `prefect_api_url`
-setting, or a Prefect server already running on this machine's default address; only when none answers does
+setting, or a Prefect server already running on this machine's default address (`prefect_api_url: temporary`
+skips the probe: always a temporary server of the run's own); only when none answers does
 Prefect start its temporary server, and then it is started in the background while the rest of the program
 loads, instead of after it."""
 
@@ -23,10 +24,15 @@ def answers(api_url: str, timeout: float = 0.3) -> bool:
         return False
 
 
+TEMPORARY = "temporary"      # the prefect_api_url setting that asks for a temporary server, never a running one
+
+
 def choose_api(configured: str = "") -> str | None:
     """Set PREFECT_API_URL to a running server when there is one; return the URL in use (None: temporary)."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
+    if configured == TEMPORARY:
+        return None
     for candidate in [c for c in (configured, DEFAULT_LOCAL_API) if c]:
         if answers(candidate):
             os.environ["PREFECT_API_URL"] = candidate
