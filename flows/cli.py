@@ -126,7 +126,7 @@ def run(
     problem = _unwritable(maps)
     if problem:
         raise typer.BadParameter(f"cannot write maps to {maps}: {problem}", param_hint="--maps")
-    with _config_errors():
+    with _failures():
         check_runner(s)
     db = db or s.db
     with _failures(db, maps, inbox):

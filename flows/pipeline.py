@@ -1,14 +1,16 @@
 """The Prefect flow `pipeline`: inbox → read/extract, normalize, geocode (per file, in parallel) → store (one
 writer) → dedupe (what changed) → publish (when the events changed).
 
-Each task is a thin wrapper over a plain function in flows/stages.py; tests call those directly. Files are
+Each task is a thin wrapper over a plain function in flows/stages.py; tests call those directly. The flow
+writes the working database beside `db` under the run lock and publishes `db` as a read-only snapshot for
+analysts at the end (flows/shared_db.py). Files are
 mapped over a task runner: a local process pool by default, threads, or a Dask cluster (prefect-dask's
 DaskTaskRunner) when `dask_address` is given. Workers write Parquet files into a staging folder beside the
 database; the flow's own process is the one writer that commits them.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the flow's parameter types must be real objects, since
+# on_working_database wraps the flow and Prefect reads the types through the wrapper (in another module).
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -23,6 +25,7 @@ from flows import stages
 from flows.config import Settings, check_runner, load_settings
 from flows.ingest.discover import InboxFile
 from flows.ingest.reports import REPORT_SUFFIXES
+from flows.shared_db import on_working_database
 
 TaskRunnerName = Literal["process", "thread", "dask"]
 
@@ -33,6 +36,7 @@ class RunSummary:
     sources_changed: int = 0
     sources_unchanged: int = 0
     sources_duplicate: int = 0
+    sources_withdrawn: int = 0
     mentions: int = 0
     rejects: int = 0
     unresolved_places: int = 0
@@ -188,6 +192,7 @@ def _read_all(files: list[InboxFile], staging: Path, settings: Settings, year: i
 
 
 @flow(name="pipeline", log_prints=True, validate_parameters=True)
+@on_working_database
 def pipeline(inbox: Path = Path("data/inbox"), db: Path = Path("data/events.duckdb"), maps: Path = Path("maps"),
              year: int | None = None, task_runner: TaskRunnerName | None = None, dask_address: str | None = None,
              workers: int | None = None, batch_rows: int | None = None, full_dedupe: bool = False) -> dict:
@@ -197,7 +202,8 @@ def pipeline(inbox: Path = Path("data/inbox"), db: Path = Path("data/events.duck
     settings = _with_overrides(load_settings(), task_runner, dask_address, workers, batch_rows)
     logger = get_run_logger()
     plan = ingest(inbox, db)
-    summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.duplicates))
+    summary = RunSummary(len(plan.new), len(plan.changed), len(plan.unchanged), len(plan.duplicates),
+                         len(plan.withdrawn))
     todo = plan.to_process
     staging = stages.new_staging_dir(db) if todo or plan.duplicates else None
     read_started = time.perf_counter()
@@ -234,13 +240,11 @@ def _peak_mb() -> int:
 
 
 def _with_overrides(settings: Settings, task_runner, dask_address, workers, batch_rows) -> Settings:
-    from dataclasses import replace
-
     given = {k: v for k, v in {"task_runner": task_runner, "dask_address": dask_address, "workers": workers,
                                "batch_rows": batch_rows}.items() if v is not None}
-    settings = replace(settings, **given)
-    if settings.dask_address and settings.task_runner != "dask":
-        settings = replace(settings, task_runner="dask")
+    settings = settings.model_copy(update=given)
+    if settings.dask_address and "task_runner" not in given:    # an address means the cluster
+        settings = settings.model_copy(update={"task_runner": "dask"})
     check_runner(settings)
     return settings
 

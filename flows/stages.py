@@ -22,11 +22,12 @@ from pathlib import Path
 import polars as pl
 
 from flows import store
+from flows.config import load_settings
 from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
 from flows.ingest.reports import REPORT_SUFFIXES, read_report
 from flows.model import COUNT_RANGES, MENTION_COLUMNS
-from flows.rejects import REJECT_SCHEMA, reject_frame
+from flows.rejects import REJECT_SCHEMA, cap_text, reject_frame
 
 log = logging.getLogger("eventflow")
 Progress = Callable[[str], None]
@@ -38,6 +39,7 @@ class IngestPlan:
     changed: list[InboxFile]
     unchanged: list[InboxFile]
     duplicates: dict[InboxFile, str] = field(default_factory=dict)   # file: the source with the same content
+    withdrawn: list[InboxFile] = field(default_factory=list)          # withdrawn by an analyst: not read
 
     @property
     def to_process(self) -> list[InboxFile]:
@@ -61,10 +63,16 @@ class StagedSource:
 
 def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
     """Hash the inbox files and compare them with the stored sources."""
+    from flows.withdraw import is_withdrawn, withdrawn_sources
+
     files = discover(inbox)
     with store.connect(db) as con:
         known = store.known_sources(con)
-    return IngestPlan(*split_by_state(files, known))
+        blocked = withdrawn_sources(con)
+    withdrawn = [f for f in files if is_withdrawn(f, blocked)]
+    plan = IngestPlan(*split_by_state([f for f in files if f not in withdrawn], known))
+    plan.withdrawn = withdrawn
+    return plan
 
 
 def staging_root(db: Path) -> Path:
@@ -131,13 +139,17 @@ def unaccounted_rows(source: str, first_row: int, rows: int, mentions: pl.DataFr
 
 
 def _normalize_geocode(mentions: pl.DataFrame, geo_root: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Mentions validated (the settings' date window, count bounds and field sizes) and geocoded; the rejects
+    with their long texts cut."""
+    from flows.config import load_settings
     from flows.geocode import geocode_mentions
     from flows.normalize import normalize
 
-    valid, bad = normalize(mentions)
+    settings = load_settings()
+    valid, bad = normalize(mentions, settings=settings)
     if valid.height:
         valid = geocode_mentions(valid, geo_root)
-    return valid, bad
+    return valid, cap_text(bad, settings.max_field_chars)
 
 
 def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = None,
@@ -153,6 +165,8 @@ def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = N
     out = _Writer(staging, f)
     record = out.staged.record
     try:
+        if f.problem:   # a link out of the inbox, a pipe, an empty file, a report over the size limit: never read
+            raise UnreadableSource(*f.problem)
         sniffed = sniff(f.path)
         if sniffed is not None:
             total_guess = max(int(f.size_bytes / max(sniffed.bytes_per_row, 1.0)), 1)
@@ -160,6 +174,7 @@ def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = N
                 record.format = batch.format
                 valid, bad = _normalize_geocode(batch.mentions, geo_root)
                 rejects = pl.concat([batch.rejects, bad], how="vertical_relaxed")
+                rejects = cap_text(rejects, load_settings().max_field_chars) if batch.rejects.height else rejects
                 loaded, lost = unaccounted_rows(f.relpath, batch.first_row, batch.rows, valid, rejects)
                 out.add(valid, pl.concat([rejects, lost], how="vertical_relaxed"))
                 record.records_total += batch.rows
@@ -216,6 +231,33 @@ def _rate_message(name: str, done: int, total_guess: int, started: float) -> str
     eta = (total - done) / rate if rate else 0.0
     return (f"{name}: {done:,} rows read of about {total:,} ({rate:,.0f} rows/s, "
             f"{'done' if done >= total else f'about {eta:.0f} s left'})")
+
+
+@dataclass
+class SourceBatch:
+    """One file's rows read back into memory (small files, tests, tools)."""
+
+    file: InboxFile
+    record: store.SourceRecord
+    mentions: pl.DataFrame
+    rejects: pl.DataFrame
+
+
+def extract_or_map(f: InboxFile, year: int | None = None) -> SourceBatch:
+    """One inbox file read as a run reads it (stage_file), into memory: its mentions (normalized, geocoded)
+    and rejects. Never raises for a file that cannot be used."""
+    import tempfile
+
+    from flows.model import empty_mentions
+    from flows.rejects import empty_rejects
+
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = stage_file(f, Path(tmp), load_settings().geo_root, year)
+        mentions = pl.concat([pl.read_parquet(p) for p in staged.mention_files]) if staged.mention_files \
+            else empty_mentions()
+        rejects = pl.concat([pl.read_parquet(p) for p in staged.reject_files]) if staged.reject_files \
+            else empty_rejects()
+    return SourceBatch(f, staged.record, mentions, rejects)
 
 
 def stage_duplicate(f: InboxFile, original: str, staging: Path) -> StagedSource:
@@ -326,10 +368,14 @@ def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False) -> Pub
         if not force and last and last[0] == fingerprint and present:
             return Published(unchanged=pages, notes=json.loads(last[1]))
         events = store.load_events(con, PUBLISH_COLUMNS)
+    from flows.progress import log
     from flows.publish import publish
+    from flows.publish.atomic import moved, swapped_folder
 
-    drawn = publish(events, maps_dir, settings, settings.geo_root)
-    result = Published(drawn.written, drawn.unchanged, drawn.notes)
+    with swapped_folder(maps_dir, say=log) as staging:   # readers see the old pages or the new ones, never a mix
+        drawn = publish(events, staging, settings, settings.geo_root)
+    result = Published(moved(drawn.written, staging, maps_dir), moved(drawn.unchanged, staging, maps_dir),
+                       drawn.notes)
     with store.connect(db) as con, store.transaction(con):
         con.execute("DELETE FROM published WHERE maps = ?", [key])
         con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",

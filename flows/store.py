@@ -98,20 +98,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, path.name, _now()])
         applied.append(path.name)
-    _apply_repeatable(con)
+    if _apply_repeatable(con) or applied:
+        # schema changes go into the database file at once: DuckDB 1.5 cannot replay some of them (COMMENT ON,
+        # views over VALUES) from a write-ahead log left by a killed process
+        con.execute("CHECKPOINT")
     return applied
 
 
-def _apply_repeatable(con: duckdb.DuckDBPyConnection) -> None:
+def _apply_repeatable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Apply the views and comments when their text changed; True when it did."""
     sql = repeatable_sql()
     digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
     con.execute("CREATE TABLE IF NOT EXISTS schema_repeatable (sha256 VARCHAR NOT NULL)")
     if con.execute("SELECT count(*) FROM schema_repeatable WHERE sha256 = ?", [digest]).fetchone()[0]:
-        return
+        return False
     with transaction(con):
         con.execute(sql)
         con.execute("DELETE FROM schema_repeatable")
         con.execute("INSERT INTO schema_repeatable VALUES (?)", [digest])
+    return True
 
 
 @cache
