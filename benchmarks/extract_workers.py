@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/extract_workers.py [--reports 40] [--workers 1,2]
 
-The reports are taken from ../shared/corpus/raw (read in place: the inbox holds symbolic links, nothing is
-copied), every k-th file of the sorted list so that sizes and styles mix. Each setting is a fresh
+The reports are taken from ../shared/corpus/raw, every k-th file of the sorted list so that sizes and styles mix,
+and copied into a temporary inbox outside the project for the run (a run refuses links that leave its inbox),
+removed afterwards. Each setting is a fresh
 `eventflow run --workers N` on a new database; the figure compared is the flow's read_seconds (reading,
 extracting, normalizing and geocoding the files, mapped over the process pool, worker start-up included), and
 the whole run's wall time is given too. The figures go in benchmarks/RESULTS.md ("Report extraction on
@@ -19,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,15 +30,14 @@ OUT = ROOT / "benchmarks" / "out" / "extract_workers"
 EVENTFLOW = str(Path(sys.executable).with_name("eventflow"))
 
 
-def inbox_of(n: int) -> Path:
+def inbox_of(n: int, folder: Path) -> Path:
     files = sorted(p for p in CORPUS.glob("*.txt"))
     step = max(len(files) // n, 1)
     chosen = files[::step][:n]
-    inbox = OUT / "inbox"
-    shutil.rmtree(inbox, ignore_errors=True)
+    inbox = folder / "inbox"
     inbox.mkdir(parents=True)
     for f in chosen:
-        (inbox / f.name).symlink_to(f)
+        shutil.copy(f, inbox / f.name)
     print(f"{len(chosen)} reports, {sum(f.stat().st_size for f in chosen) / 1e3:,.0f} KB, from {CORPUS}")
     return inbox
 
@@ -66,8 +67,9 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=40)
     ap.add_argument("--workers", default="1,2")
     args = ap.parse_args()
-    inbox = inbox_of(args.reports)
-    results = [run(inbox, int(w)) for w in args.workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="eventflow-extract-") as tmp:
+        inbox = inbox_of(args.reports, Path(tmp))
+        results = [run(inbox, int(w)) for w in args.workers.split(",")]
     base = results[0]["read_seconds"]
     print("| workers | read and extract (s) | speed-up | whole run (s) | mentions |")
     print("|---|---|---|---|---|")
