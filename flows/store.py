@@ -7,7 +7,7 @@ schemas/duckdb/comments.yaml), re-applied only when its text changes.
 
 Writes: one transaction per source (`store_source` from frames, `store_source_files` from the Parquet files a
 worker wrote); the sources written since the last dedupe are remembered in `dedupe_pending` in the same
-transaction. Events are replaced by the dedupe stage (flows/dedupe_store.py).
+transaction. Events are replaced by the dedupe stage (flows/dedupe_db.py).
 
 Other modules open the database only through `connect` and `connect_readonly`, so a wrapper of those two
 (a run lock, a published snapshot) composes with everything here.
