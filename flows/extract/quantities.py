@@ -27,9 +27,11 @@ _WORD_NUMBER = rf"(?:(?:{_NUMBER_WORD})(?:(?:[\s-]+|(?<=hundred)[\s-]+and[\s-]+|
 _DIGITS = r"\d{1,3}(?:,\d{3})+|\d+"
 _VAGUE = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(VAGUE, key=len, reverse=True))
 _QUALIFIER = r"(?P<q>more\s+than|over|at\s+least|nearly|almost|about|around|some|up\s+to|fewer\s+than|less\s+than)\s+"
+# A range: "30 to 40", "30-40", "30–40", "between 30 and 40" (one count, not two to be added).
 NUMBER = re.compile(
-    rf"(?<![\w$€£.,])(?:{_QUALIFIER})?(?P<n>{_DIGITS}|{_WORD_NUMBER}|{_VAGUE})(?![\w%])"
-    rf"(?:\s+(?:to|or|-|–)\s+(?P<n2>{_DIGITS}|{_WORD_NUMBER}))?",
+    rf"(?<![\w$€£.,])(?P<between>between\s+)?(?:{_QUALIFIER})?(?P<n>{_DIGITS}|{_WORD_NUMBER}|{_VAGUE})(?![\w%])"
+    rf"(?:(?:\s+(?:to|or)\s+|\s*[-–]\s*(?=\d)|\s+[-–]\s+|(?(between)\s+and\s+|(?!)))"
+    rf"(?P<n2>{_DIGITS}|{_WORD_NUMBER}))?",
     re.IGNORECASE,
 )
 _NOT_A_COUNT_AFTER = re.compile(
