@@ -133,6 +133,4 @@ def test_a_part_of_a_count_is_not_added_to_it():
 @pytest.mark.parametrize("text", ["Police detained 30-40 protesters.", "Police detained 30–40 protesters.",
                                   "Between 30 and 40 protesters were detained.", "30 to 40 people were arrested."])
 def test_a_range_of_numbers_is_one_count_not_a_sum(text: str):
-    from flows.extract.quantities import count_ranges
-
     assert count_ranges(text)["detained"] == (30, 40)
