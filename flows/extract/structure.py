@@ -31,7 +31,14 @@ _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?\b")
 _BARE_YEAR = re.compile(r"^\s*(" + _YEAR + r")\s*$")
 _IN_YEAR = re.compile(r"\b(?:In|During|Throughout|in|during|throughout|Since|since|By|by)\s+(" + _YEAR + r")\b")
 _ANY_YEAR = re.compile(r"(?<![\w$.,-])(" + _YEAR + r")(?![\w%-])")
-_STOPS = ".!?:;,”\"’')]"     # a block that ends with one of these ends a sentence or a clause
+_STOPS = ".!?:;,”\"’')]"   # a block ending in one of these ends a sentence or a clause
+_TRAILING_MARKS = re.compile(r"(?:\s*\[\^?\d{1,4}\]|\d{1,3})+\s*$")   # footnote marks after the stop: "Osh.[^1]"
+
+
+def _ends_clause(text: str) -> bool:
+    """Does the text end a sentence or a clause (after any footnote marks glued to its end)?"""
+    stripped = text.rstrip()
+    return (_TRAILING_MARKS.sub("", stripped) or stripped)[-1:] in _STOPS
 _DATELINE = re.compile(r"^[ \t]*(?:[A-Z][A-Z .’'-]{2,40},[ \t]*(?:[A-Z][A-Za-z .’'-]{2,30},[ \t]*)?)?(?=\S)")
 
 
@@ -134,7 +141,7 @@ def _continues(prev: str, line: str, width: int | None) -> bool:
         return nxt[:1].islower() and stripped[-1:] not in ".!?”\""
     if stripped[-1:] in ".!?”\"" and len(stripped) < 0.8 * width:
         return False
-    return not (stripped[-1:] not in _STOPS and len(stripped) < 0.6 * width and nxt[:1].isupper())
+    return not (not _ends_clause(stripped) and len(stripped) < 0.6 * width and nxt[:1].isupper())
 
 
 _DIGITS = re.compile(r"\d+")
@@ -224,7 +231,7 @@ def zones(text: str, clean: str | None = None) -> list[Zone]:
         elif _shape(line) in running and len(line) < 200:
             kind = "boilerplate"    # a running header or footer repeated on every page
         elif _is_caption_like(line):
-            kind = "caption"
+            kind = "heading" if not seen_body and start < TOP_CHARS else "caption"   # a long first line: a title
         elif _BULLET.match(raw):
             kind = "list_item"
         if kind in ("heading", "caption", "body") and _dated_item(clean[start:end]):
@@ -253,13 +260,13 @@ def _dated_item(block: str) -> bool:
 
 def _is_heading_block(line: str) -> bool:
     """A short block without a sentence stop (on one line or wrapped over two): a heading or a headline."""
-    return line[-1:] not in _STOPS and is_heading(" ".join(line.split())) and len(line) < 160
+    return not _ends_clause(line) and is_heading(" ".join(line.split())) and len(line) < 160
 
 
 def _is_caption_like(line: str) -> bool:
     """A one-line block of prose without a final stop, in a news body: a photo caption or a teaser. Real
     paragraphs end with punctuation; captions (MailOnline style) do not."""
-    if "\n" in line or line[-1:] in _STOPS or len(line.split()) < 8:
+    if "\n" in line or _ends_clause(line) or len(line.split()) < 8:
         return False
     return not _BULLET.match(line)
 

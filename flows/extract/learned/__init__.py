@@ -17,7 +17,7 @@ from flows.extract.lexicon import load_lexicon
 from flows.extract.merge import Candidate, attach_casualties
 from flows.ingest.reports import ReportDoc
 
-LEARNED_VERSION = "eventflow-learned/1.0"
+LEARNED_VERSION = "eventflow-learned/1.1"
 
 
 @cache
