@@ -129,13 +129,15 @@ def unaccounted_rows(source: str, first_row: int, rows: int, mentions: pl.DataFr
                      ) -> tuple[int, pl.DataFrame]:
     """(rows loaded, rejects for the rows of [first_row, first_row + rows) that gave neither a mention nor a
     reject): a reader that loses a row without saying why makes the loss visible."""
-    loaded = set(mentions["row_number"].drop_nulls().to_list())
-    rejected = {int(loc[4:]) for loc in rejects["locator"].drop_nulls().to_list() if loc.startswith("row:")}
-    lost = set(range(first_row, first_row + rows)) - loaded - rejected
+    loaded = mentions["row_number"].drop_nulls().unique()
+    locators = rejects["locator"].drop_nulls()
+    rejected = locators.filter(locators.str.starts_with("row:")).str.slice(4).cast(pl.Int64, strict=False)
+    batch = pl.int_range(first_row, first_row + rows, dtype=pl.Int64, eager=True)
+    lost = batch.filter(~batch.is_in(pl.concat([loaded.cast(pl.Int64), rejected]).drop_nulls().implode()))
     extra = reject_frame([
         {"source": source, "locator": f"row:{n}", "stage": "map", "reason": "no_event",
-         "detail": "the reader produced neither a mention nor a reject for this row"} for n in sorted(lost)])
-    return len(loaded), extra
+         "detail": "the reader produced neither a mention nor a reject for this row"} for n in lost.to_list()])
+    return loaded.len(), extra
 
 
 def _normalize_geocode(mentions: pl.DataFrame, geo_root: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
