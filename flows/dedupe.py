@@ -36,7 +36,6 @@ from functools import cache
 import polars as pl
 import pycountry
 
-from flows.geo_packs import packs
 from flows.ingest.datasets.spec import source_spec
 from flows.model import COUNT_RANGES, EVENT_SCHEMA, conform
 from flows.overrides import REVIEW_STATUSES, apply_overrides, merge_pairs, review_status, valid_overrides
@@ -70,6 +69,9 @@ def build_events(mentions: pl.DataFrame, overrides: pl.DataFrame | None = None
 @cache
 def _ignored_actor_words() -> list[str]:
     """Words that say nothing about who acted: generic roles, country names and demonyms."""
+    # imported here: it loads geopandas, which a run with nothing to merge never needs
+    from flows.geo_packs import packs
+
     words = set(RULES["generic_actor_words"])
     for c in pycountry.countries:
         for name in (c.name, getattr(c, "common_name", None)):

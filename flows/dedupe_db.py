@@ -54,25 +54,33 @@ def _norm(expr: str) -> str:
     return f"lower(regexp_replace({expr}, '\\s+', '', 'g'))"
 
 
+# The curated file a mention is a row of (NULL for reports and GDELT: "open" mentions).
+_FILE = f"CASE WHEN source_kind IN (SELECT unnest({_sql_list(CURATED_KINDS)})) THEN source END"
+_SHORT = f"date_end - date_start <= {int(MAX_SPAN_DAYS)}"
+# A group of mentions can give a pair only when it holds two of them, from two curated files or with an open one.
+_CAN_PAIR = "count(*) > 1 AND (count(DISTINCT file) > 1 OR bool_or(file IS NULL))"
+
+
 def _key_select(relation: str) -> str:
     """SELECT of the candidate keys of the mentions of a relation with the mention columns."""
     place = "coalesce(place_name, location_text)"
     region = f"coalesce(admin1_iso, {_norm('admin1_text')})"
     fine = f"(geo_precision IN ('place', 'admin2') AND {place} IS NOT NULL)"
     return f"""
-        SELECT mention_id, event_type, country, date_start, date_end,
-               CASE WHEN source_kind IN (SELECT unnest({_sql_list(CURATED_KINDS)})) THEN source END AS file,
+        SELECT mention_id, event_type, country, date_start, date_end, {_FILE} AS file,
                CASE WHEN {fine} THEN 'place' WHEN {region} IS NOT NULL AND geo_precision <> 'country'
                     THEN 'region' ELSE 'country' END AS level,
                CASE WHEN {fine} THEN {_norm(place)} END AS place_key,
                {region} AS region_key
         FROM {relation}
-        WHERE date_end - date_start <= {int(MAX_SPAN_DAYS)}"""
+        WHERE {_SHORT}"""
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, overrides: pl.DataFrame) -> None:
     """Temp table dd_keys: the candidate keys of every mention as the overrides leave it (dropped and split
-    mentions have none)."""
+    mentions have none) that has a type and country in common with a mention it could pair with. Every pairing
+    needs the same type and country, and two curated files or an open mention among them: a (type, country)
+    without (all of a first run of one dataset file) gets no keys, and nothing later looks at its mentions."""
     overridden = overrides["mention_id"].unique().to_list() if overrides.height else []
     if overrides.height:     # both ends of an analyst's merge are decided by the exact rules
         merged = overrides.filter(pl.col("action") == "merge")["value"].str.replace(r"^e_", "m_")
@@ -87,9 +95,17 @@ def _prepare(con: duckdb.DuckDBPyConnection, overrides: pl.DataFrame) -> None:
     else:
         applied = pl.DataFrame(schema=MENTION_SCHEMA)
     con.register("dd_applied", applied)
+    stored = "(SELECT * FROM mentions ANTI JOIN dd_overridden USING (mention_id))"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_pairable AS
+        SELECT event_type, country FROM (
+            SELECT event_type, country, {_FILE} AS file FROM {stored} WHERE {_SHORT}
+            UNION ALL SELECT event_type, country, {_FILE} AS file FROM dd_applied WHERE {_SHORT})
+        GROUP BY ALL HAVING {_CAN_PAIR}""")
+    pairable = "SEMI JOIN dd_pairable USING (event_type, country)"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_keys AS
-        {_key_select("(SELECT * FROM mentions ANTI JOIN dd_overridden USING (mention_id))")}
-        UNION ALL {_key_select("dd_applied")}""")
+        {_key_select(f"(SELECT * FROM {stored} {pairable})")}
+        UNION ALL {_key_select(f"(SELECT * FROM dd_applied {pairable})")}""")
+    con.execute("DROP TABLE dd_pairable")
     con.unregister("dd_applied")
 
 
@@ -118,8 +134,7 @@ def _all_candidates(con: duckdb.DuckDBPyConnection) -> None:
                         WHERE level IN ('place', 'region') AND region_key IS NOT NULL
               UNION ALL SELECT *, 'c', country, FALSE FROM dd_keys
                         WHERE level = 'country' AND date_start = date_end)""")
-    useful = ("HAVING count(*) > 1 AND (count(DISTINCT file) > 1 OR bool_or(file IS NULL)) "
-              "AND (kind <> 'r' OR bool_or(coarse))")
+    useful = f"HAVING {_CAN_PAIR} AND (kind <> 'r' OR bool_or(coarse))"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_days AS
         SELECT mention_id, event_type, country, file, kind, key, coarse,
                unnest(generate_series(date_start, date_end, INTERVAL 1 DAY))::DATE AS day
@@ -215,14 +230,17 @@ def _exact(con: duckdb.DuckDBPyConnection, scope: str, overrides: pl.DataFrame
 
 
 def _write(con: duckdb.DuckDBPyConnection, events: pl.DataFrame, links: pl.DataFrame) -> None:
-    if events.height:
-        con.register("dd_events", events.select(list(EVENT_SCHEMA)))
-        con.execute(f"INSERT INTO events ({', '.join(EVENT_SCHEMA)}) SELECT * FROM dd_events")
-        con.unregister("dd_events")
-    if links.height:
-        con.register("dd_links", links.select(LINK_COLUMNS))
-        con.execute(f"INSERT INTO event_mentions ({', '.join(LINK_COLUMNS)}) SELECT * FROM dd_links")
-        con.unregister("dd_links")
+    from flows.store import bulk_writes
+
+    with bulk_writes(con):
+        if events.height:
+            con.register("dd_events", events.select(list(EVENT_SCHEMA)))
+            con.execute(f"INSERT INTO events ({', '.join(EVENT_SCHEMA)}) SELECT * FROM dd_events")
+            con.unregister("dd_events")
+        if links.height:
+            con.register("dd_links", links.select(LINK_COLUMNS))
+            con.execute(f"INSERT INTO event_mentions ({', '.join(LINK_COLUMNS)}) SELECT * FROM dd_links")
+            con.unregister("dd_links")
 
 
 def _finish(con: duckdb.DuckDBPyConnection) -> None:
@@ -235,7 +253,7 @@ def _finish(con: duckdb.DuckDBPyConnection) -> None:
 def dedupe(con: duckdb.DuckDBPyConnection, full: bool = False) -> DedupeResult:
     """Bring events and event_mentions up to date with the stored mentions and overrides: incrementally when
     few mentions changed, else (or with full) rebuilt whole. Idempotent; a no-op when nothing changed."""
-    from flows.store import transaction
+    from flows.store import bulk_writes, transaction
 
     overrides = valid_overrides(con.execute("SELECT * FROM overrides ORDER BY created_at, override_id").pl())
     _touched(con)
@@ -266,8 +284,9 @@ def dedupe(con: duckdb.DuckDBPyConnection, full: bool = False) -> DedupeResult:
         with transaction(con):
             con.execute("DELETE FROM events")
             con.execute("DELETE FROM event_mentions")
-            con.execute(_single_events_sql("dd_involved"))
-            con.execute(_single_links_sql("dd_involved"))
+            with bulk_writes(con):
+                con.execute(_single_events_sql("dd_involved"))
+                con.execute(_single_links_sql("dd_involved"))
             _write(con, events, links)
             _finish(con)
         mode = "full"

@@ -110,9 +110,12 @@ def with_mention_ids(df: pl.DataFrame) -> pl.DataFrame:
     parts = (pl.col("source"), basis, pl.col("event_type"), pl.col("subtype"), pl.col("linked_mention_id"))
     key = pl.concat_str([e.cast(pl.Utf8).fill_null("") for e in parts], separator="|")
     keys = df.select(key.alias("_key"), pl.col("char_start"), pl.col("row_number")).with_row_index("_i")
-    ordinal = keys.sort("char_start", "row_number", "_i", nulls_last=True).select(
-        "_i", pl.int_range(pl.len()).over("_key").alias("_n"), "_key").sort("_i")
-    keys = ordinal.select(pl.format("{}|{}", "_key", "_n").alias("_key"))
+    if keys["_key"].is_unique().all():      # a dataset's own ids: every ordinal is 0, no ordering needed
+        keys = keys.select((pl.col("_key") + "|0").alias("_key"))
+    else:
+        ordinal = keys.sort("char_start", "row_number", "_i", nulls_last=True).select(
+            "_i", pl.int_range(pl.len()).over("_key").alias("_n"), "_key").sort("_i")
+        keys = ordinal.select(pl.format("{}|{}", "_key", "_n").alias("_key"))
     with duckdb.connect() as con:
         con.register("mention_keys", keys)
         ids = con.execute("SELECT 'm_' || substr(md5(_key), 1, 16) AS id FROM mention_keys").pl()["id"]

@@ -95,15 +95,17 @@ def normalize(df: pl.DataFrame, stage: str = "normalize", settings: Settings | N
     )
     df = with_mention_ids(df)
     checks = [*_limit_checks(settings), *_checks()]
+    # Each check is evaluated once; details only for the rows that fail one (the first failing check wins).
     reason = pl.lit(None, dtype=pl.Utf8)
+    for code, ok, _ in reversed(checks):
+        reason = pl.when(~ok.fill_null(False)).then(pl.lit(code)).otherwise(reason)
+    flagged = df.with_columns(reason.alias("_reason"))
+    valid = flagged.filter(pl.col("_reason").is_null()).drop("_reason")
     detail = pl.lit(None, dtype=pl.Utf8)
-    for code, ok, text in reversed(checks):   # the first failing check wins
-        failed = ~ok.fill_null(False)
-        reason = pl.when(failed).then(pl.lit(code)).otherwise(reason)
-        detail = pl.when(failed).then(text if isinstance(text, pl.Expr) else pl.lit(text)).otherwise(detail)
-    flagged = df.with_columns(reason.alias("_reason"), detail.alias("_detail"))
-    valid = flagged.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
-    bad = flagged.filter(pl.col("_reason").is_not_null())
+    for _, ok, text in reversed(checks):
+        detail = pl.when(~ok.fill_null(False)).then(text if isinstance(text, pl.Expr) else pl.lit(text)) \
+            .otherwise(detail)
+    bad = flagged.filter(pl.col("_reason").is_not_null()).with_columns(detail.alias("_detail"))
     rejects = bad.select(
         pl.col("source").fill_null("(unknown)"),
         pl.when(pl.col("row_number").is_not_null())

@@ -44,6 +44,8 @@ class RunSummary:
     dedupe: str = "none"                 # none | incremental | full
     events_rebuilt: int = 0              # mentions whose events the dedupe rebuilt with its full rules
     read_seconds: float = 0.0            # reading, extracting, normalizing and geocoding the files (in parallel)
+    tasks_seconds: float = 0.0           # from the first read task's start to the last one's end (workers' start-up
+                                         # before their first task not included)
     peak_mb: dict = field(default_factory=dict)   # the flow process's peak memory after each stage
     files_written: list[str] = field(default_factory=list)
     files_unchanged: list[str] = field(default_factory=list)
@@ -91,10 +93,11 @@ def _files_task_name() -> str:
 def _read_files(files: list[InboxFile], staging: Path, geo_root: Path, year: int | None, batch_rows: int
                 ) -> list[stages.StagedSource]:
     """Files into the staging folder, one after the other (a transient I/O error is raised, so that the task
-    retries)."""
+    retries). Reports are extracted only: the flow's process normalizes and geocodes them (finish_extracted),
+    so that no worker loads the gazetteers of every country its reports name."""
     logger = get_run_logger()
-    return [stages.stage_file(f, staging, geo_root, year, batch_rows, progress=logger.info, reraise=_transient)
-            for f in files]
+    return [stages.stage_file(f, staging, geo_root, year, batch_rows, progress=logger.info, reraise=_transient,
+                              geocode_reports=False) for f in files]
 
 
 def work_units(files: list[InboxFile], workers: int, per_worker: int = 4) -> list[list[InboxFile]]:
@@ -122,9 +125,10 @@ dedupe = _io_task(stages.dedupe_events, name="dedupe")
 publish = _io_task(stages.publish_maps, name="publish maps")
 
 
-def task_runner_for(settings: Settings, n_files: int):
+def task_runner_for(settings: Settings, n_files: int, reports: bool = False):
     """The runner that maps the files: a Dask cluster when an address is set; a process pool for several
-    files (one file gains nothing from a second process: polars and DuckDB use every core within it)."""
+    files (one file gains nothing from a second process: polars and DuckDB use every core within it), whose
+    workers load the report extractor when they start if there are `reports` to extract."""
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
     if settings.dask_address:
@@ -135,7 +139,8 @@ def task_runner_for(settings: Settings, n_files: int):
         return ThreadPoolTaskRunner(max_workers=1 if n_files < 2 else (settings.workers or None))
     _share_api_with_workers()
     _one_thread_per_worker()
-    return ProcessPoolTaskRunner(max_workers=min(n_files, settings.workers or os.cpu_count() or 1))
+    warm = {"initializer": stages.warm_worker, "initargs": (settings.extractor,)} if reports else {}
+    return ProcessPoolTaskRunner(max_workers=min(n_files, settings.workers or os.cpu_count() or 1), **warm)
 
 
 # Each worker process of the pool is meant to use one core. Numerical libraries start a thread per core by
@@ -161,8 +166,9 @@ def _share_api_with_workers() -> None:
 
 
 def _read_all(files: list[InboxFile], staging: Path, settings: Settings, year: int | None) -> list:
-    """Map the files over the task runner; report progress as they finish. A file whose read still fails after
-    the retries becomes a reject, and the run goes on."""
+    """Map the files over the task runner; report progress as they finish. The reports of each finished task
+    are normalized and geocoded here, while the workers extract the next ones. A file whose read still fails
+    after the retries becomes a reject, and the run goes on."""
     logger = get_run_logger()
     if not files:
         return []
@@ -170,18 +176,19 @@ def _read_all(files: list[InboxFile], staging: Path, settings: Settings, year: i
     started, done = time.perf_counter(), 0
     workers = settings.workers or os.cpu_count() or 1
     units = work_units(files, workers)
-    with task_runner_for(settings, len(units)) as runner:
+    reports = any(f.path.suffix.lower() in REPORT_SUFFIXES for f in files)
+    with task_runner_for(settings, len(units), reports) as runner:
         futures = runner.map(read_files, {"files": units, "staging": staging, "geo_root": settings.geo_root,
                                           "year": year, "batch_rows": settings.batch_rows})
         unit_of = {id(fut): unit for fut, unit in zip(futures, units, strict=True)}
         for fut in as_completed(futures):
             unit = unit_of[id(fut)]
             try:
-                for s in fut.result():
-                    staged[s.record.path] = s
+                read = fut.result()
             except Exception as exc:  # noqa: BLE001 - still failing after the retries
-                for f in unit:
-                    staged[f.relpath] = stages.stage_failed(f, staging, "io_error", f"{type(exc).__name__}: {exc}")
+                read = [stages.stage_failed(f, staging, "io_error", f"{type(exc).__name__}: {exc}") for f in unit]
+            stages.finish_extracted(read, settings.geo_root)
+            staged.update({s.record.path: s for s in read})
             done += len(unit)
             if len(files) > 1:
                 elapsed = time.perf_counter() - started
@@ -209,6 +216,7 @@ def pipeline(inbox: Path = Path("data/inbox"), db: Path = Path("data/events.duck
     read_started = time.perf_counter()
     staged = _read_all(todo, staging, settings, year) if todo else []
     summary.read_seconds = round(time.perf_counter() - read_started, 2)
+    summary.tasks_seconds = stages.tasks_seconds(staged)
     summary.peak_mb["read"] = _peak_mb()
     staged += [stages.stage_duplicate(f, original, staging) for f, original in plan.duplicates.items()]
     if staged:

@@ -59,6 +59,13 @@ class StagedSource:
     rejects: int = 0
     unresolved_places: int = 0
     seconds: float = 0.0
+    folder: str = ""             # its folder in the staging area
+    started_at: float = 0.0      # wall clock (epoch seconds) when its reading began and ended
+    finished_at: float = 0.0
+    # A report's mentions as extracted, not yet normalized and geocoded (stage_file with geocode_reports=False):
+    # the flow's process finishes them with finish_extracted, all of a task's reports at once.
+    extracted_files: list[str] = field(default_factory=list)
+    pending: bool = False
 
 
 def plan_ingest(inbox: Path, db: Path) -> IngestPlan:
@@ -102,7 +109,14 @@ class _Writer:
         self.folder = Path(staging) / f"{f.sha256[:16]}-{uuid.uuid4().hex[:6]}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.staged = StagedSource(f, store.SourceRecord(path=f.relpath, sha256=f.sha256, format="unknown",
-                                                         size_bytes=f.size_bytes))
+                                                         size_bytes=f.size_bytes), folder=str(self.folder))
+
+    @classmethod
+    def resume(cls, staged: StagedSource) -> _Writer:
+        """A writer that goes on with a source staged earlier (in its folder)."""
+        writer = cls.__new__(cls)
+        writer.folder, writer.staged = Path(staged.folder), staged
+        return writer
 
     def add(self, mentions: pl.DataFrame, rejects: pl.DataFrame) -> None:
         n = len(self.staged.mention_files) + len(self.staged.reject_files)
@@ -121,21 +135,24 @@ class _Writer:
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.staged.mention_files, self.staged.reject_files = [], []
+        self.staged.mention_files, self.staged.reject_files, self.staged.extracted_files = [], [], []
         self.staged.mentions = self.staged.rejects = self.staged.unresolved_places = 0
+        self.staged.pending = False
 
 
 def unaccounted_rows(source: str, first_row: int, rows: int, mentions: pl.DataFrame, rejects: pl.DataFrame
                      ) -> tuple[int, pl.DataFrame]:
     """(rows loaded, rejects for the rows of [first_row, first_row + rows) that gave neither a mention nor a
     reject): a reader that loses a row without saying why makes the loss visible."""
-    loaded = set(mentions["row_number"].drop_nulls().to_list())
-    rejected = {int(loc[4:]) for loc in rejects["locator"].drop_nulls().to_list() if loc.startswith("row:")}
-    lost = set(range(first_row, first_row + rows)) - loaded - rejected
+    loaded = mentions["row_number"].drop_nulls().unique()
+    locators = rejects["locator"].drop_nulls()
+    rejected = locators.filter(locators.str.starts_with("row:")).str.slice(4).cast(pl.Int64, strict=False)
+    batch = pl.int_range(first_row, first_row + rows, dtype=pl.Int64, eager=True)
+    lost = batch.filter(~batch.is_in(pl.concat([loaded.cast(pl.Int64), rejected]).drop_nulls().implode()))
     extra = reject_frame([
         {"source": source, "locator": f"row:{n}", "stage": "map", "reason": "no_event",
-         "detail": "the reader produced neither a mention nor a reject for this row"} for n in sorted(lost)])
-    return len(loaded), extra
+         "detail": "the reader produced neither a mention nor a reject for this row"} for n in lost.to_list()])
+    return loaded.len(), extra
 
 
 def _normalize_geocode(mentions: pl.DataFrame, geo_root: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -154,14 +171,15 @@ def _normalize_geocode(mentions: pl.DataFrame, geo_root: Path) -> tuple[pl.DataF
 
 def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = None,
                batch_rows: int | None = None, progress: Progress | None = None,
-               reraise: Callable[[BaseException], bool] | None = None) -> StagedSource:
+               reraise: Callable[[BaseException], bool] | None = None, geocode_reports: bool = True) -> StagedSource:
     """Read one inbox file into the staging area: a dataset's rows are mapped batch by batch, a report's
-    text is extracted; mentions are normalized and geocoded. A file that cannot be used yields a reject row
-    with the reason (and nothing of it is half-kept); only errors for which `reraise` says so (a transient
-    I/O error the caller retries) are raised."""
+    text is extracted; mentions are normalized and geocoded (a report's are left to finish_extracted when
+    not `geocode_reports`). A file that cannot be used yields a reject row with the reason (and nothing of it
+    is half-kept); only errors for which `reraise` says so (a transient I/O error the caller retries) are
+    raised."""
     from flows.ingest.datasets import DEFAULT_BATCH_ROWS, iter_dataset, sniff
 
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     out = _Writer(staging, f)
     record = out.staged.record
     try:
@@ -183,7 +201,7 @@ def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = N
                     progress(_rate_message(f.relpath, record.records_total, total_guess, started))
             record.records_rejected = record.records_total - record.records_loaded
         elif f.path.suffix.lower() in REPORT_SUFFIXES:
-            _stage_report(f, record, out, geo_root, year)
+            _stage_report(f, record, out, geo_root if geocode_reports else None, year)
         else:
             detail = f"'{f.path.suffix}' files are neither a report nor a known dataset"
             raise UnreadableSource("unknown_format", detail)
@@ -196,19 +214,81 @@ def stage_file(f: InboxFile, staging: Path, geo_root: Path, year: int | None = N
         detail = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)[-600:]}"
         _file_failed(out, f, "reader_error", detail)
     out.staged.seconds = time.perf_counter() - started
+    out.staged.started_at, out.staged.finished_at = started_at, time.time()
     return out.staged
 
 
-def _stage_report(f: InboxFile, record: store.SourceRecord, out: _Writer, geo_root: Path, year: int | None) -> None:
+def _stage_report(f: InboxFile, record: store.SourceRecord, out: _Writer, geo_root: Path | None,
+                  year: int | None) -> None:
+    """Extract a report's mentions; normalize and geocode them too unless geo_root is None (then they wait
+    in an `extracted` Parquet file for finish_extracted)."""
     from flows.extract import coverage_year, extract_report
+    from flows.model import conform
 
     doc = read_report(f.path, f.relpath, f.sha256)
     record.format, record.text = doc.format, doc.text
     record.title, record.publisher, record.url = (doc.meta.get(k) for k in ("title", "publisher", "url"))
     record.coverage_year = coverage_year(doc, year)
-    valid, bad = _normalize_geocode(extract_report(doc, year=record.coverage_year), geo_root)
+    mentions = extract_report(doc, year=record.coverage_year)
+    if geo_root is None:
+        out.staged.pending = True
+        if mentions.height:
+            path = out.folder / "extracted.parquet"
+            conform(mentions).write_parquet(path, compression="lz4")
+            out.staged.extracted_files.append(str(path))
+        return
+    valid, bad = _normalize_geocode(mentions, geo_root)
     out.add(valid, bad)
     _count_mentions(record, valid.height, bad.height)
+
+
+WARM_UP_TEXT = "On 5 May 2022 police detained 12 protesters at a rally in Almaty, Kazakhstan."
+
+
+def warm_worker(extractor: str | None = None) -> None:
+    """Process-pool initializer: load the report extractor (its lexicons, model and spaCy pipeline) once, when
+    the worker starts, so that its task runs extract instead of loading. A failure here is left for the tasks
+    to meet (each file then becomes a reject with the reason), never a broken pool."""
+    try:
+        from flows.extract import extract_report
+        from flows.extract.entities import nlp
+        from flows.ingest.reports import ReportDoc
+
+        nlp()
+        extract_report(ReportDoc("warm-up.txt", "", "txt", WARM_UP_TEXT), year=2022, extractor=extractor)
+    except Exception:  # noqa: BLE001 - reported by the tasks that need the extractor
+        log.warning("worker warm-up failed: %s", traceback.format_exc(limit=2))
+
+
+def finish_extracted(staged: list[StagedSource], geo_root: Path) -> None:
+    """Normalize and geocode the extracted mentions of the pending reports among `staged` at once (the
+    gazetteers of their countries are loaded once, in this process), then write each report's mentions and
+    rejects to its staging folder as stage_file would have. A failure fails those reports (reader_error),
+    never the run."""
+    from flows.model import empty_mentions
+
+    pending = [s for s in staged if s.pending]
+    if not pending:
+        return
+    try:
+        files = [p for s in pending for p in s.extracted_files]
+        mentions = pl.concat([pl.read_parquet(p) for p in files], how="vertical_relaxed") if files \
+            else empty_mentions()
+        valid, bad = _normalize_geocode(mentions, geo_root)
+        for s in pending:
+            out = _Writer.resume(s)
+            mine_valid = valid.filter(pl.col("source") == s.record.path)
+            mine_bad = bad.filter(pl.col("source") == s.record.path)
+            out.add(mine_valid, mine_bad)
+            _count_mentions(s.record, mine_valid.height, mine_bad.height)
+    except Exception as exc:  # a bug in normalizing or geocoding must not lose the other files of the run
+        detail = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)[-600:]}"
+        for s in pending:
+            _file_failed(_Writer.resume(s), s.file, "reader_error", detail)
+    for s in pending:
+        for p in s.extracted_files:
+            Path(p).unlink(missing_ok=True)
+        s.extracted_files, s.pending = [], False
 
 
 def _count_mentions(record: store.SourceRecord, loaded: int, rejected: int) -> None:
@@ -305,12 +385,13 @@ def _pack_fingerprint(geo_root: Path) -> str:
 def store_reference(db: Path, geo_root: Path) -> bool:
     """Refresh the regions and places tables from the country packs, when the pack files changed since they
     were last loaded. Returns True when the tables were rewritten."""
-    from flows.geocode import places_frame, regions_frame
-
     fingerprint = _pack_fingerprint(geo_root)
     with store.connect(db) as con:
         if con.execute("SELECT count(*) FROM reference_state WHERE fingerprint = ?", [fingerprint]).fetchone()[0]:
             return False
+        # imported here: the geocoder loads geopandas, needed only when the packs changed
+        from flows.geocode import places_frame, regions_frame
+
         changed = store.replace_reference(con, "regions", regions_frame(geo_root))
         changed = store.replace_reference(con, "places", places_frame(geo_root)) or changed
         with store.transaction(con):
@@ -381,6 +462,12 @@ def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False) -> Pub
         con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",
                     [key, fingerprint, json.dumps(result.notes), store._now()])
     return result
+
+
+def tasks_seconds(staged: list[StagedSource]) -> float:
+    """Wall time from the first file's reading start to the last one's end."""
+    timed = [s for s in staged if s.finished_at]
+    return round(max(s.finished_at for s in timed) - min(s.started_at for s in timed), 2) if timed else 0.0
 
 
 def staged_summary(staged: list[StagedSource]) -> dict:

@@ -181,11 +181,25 @@ def transaction(con: duckdb.DuckDBPyConnection, begin: str = "BEGIN TRANSACTION"
     con.execute("COMMIT")
 
 
+@contextmanager
+def bulk_writes(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Inserts in the block may store rows in any order (tables are sets: every reader that needs an order
+    says ORDER BY). DuckDB then writes whole row groups from each thread; keeping the insertion order makes it
+    write partial ones that a checkpoint must merge and compress again (measured: a million mentions stored
+    in 3 s, then a 8-12 s checkpoint)."""
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield con
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, columns: list[str]) -> None:
     """Insert the rows of a polars frame (its columns in `columns` order) into table."""
     if frame.height:
         con.register("_frame", frame)
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _frame")
+        with bulk_writes(con):
+            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _frame")
         con.unregister("_frame")
 
 
@@ -242,7 +256,8 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
         others = con.execute("SELECT EXISTS (SELECT 1 FROM mentions WHERE source <> ?)", [record.path]).fetchone()[0]
         if mention_files:
             parts = _parquet_list(mention_files)
-            con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM read_parquet({parts})")
+            with bulk_writes(con):
+                con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM read_parquet({parts})")
             if len(mention_files) > 1:
                 _renumber_repeated_ids(con, record.path)
             clash = others and con.execute(
@@ -252,8 +267,9 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
                 raise ValueError(f"{record.path}: mention id {clash[0]} is already used by {clash[1]}")
         if reject_files:
             rcols = ", ".join(REJECT_SCHEMA)
-            con.execute(f"INSERT INTO rejects ({rcols}, rejected_at) SELECT {rcols}, ? "
-                        f"FROM read_parquet({_parquet_list(reject_files)})", [_now()])
+            with bulk_writes(con):
+                con.execute(f"INSERT INTO rejects ({rcols}, rejected_at) SELECT {rcols}, ? "
+                            f"FROM read_parquet({_parquet_list(reject_files)})", [_now()])
         con.execute(_PENDING, [record.path])
 
 

@@ -165,3 +165,46 @@ def test_the_maps_drawn_from_the_published_columns_equal_those_drawn_from_all(tm
     assert pages and pages == sorted(p.name for p in (tmp_path / "some").iterdir())
     for name in pages:
         assert (tmp_path / "all" / name).read_bytes() == (tmp_path / "some" / name).read_bytes(), name
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(frame.columns, nulls_last=True) if frame.height else frame
+
+
+def test_reports_geocoded_together_in_the_flow_give_what_each_gives_alone(tmp_path: Path):
+    """A worker only extracts; the flow's process normalizes and geocodes the reports of a task at once
+    (finish_extracted). The mentions, rejects and counts are those of each report read on its own."""
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for report in sorted(samples.glob("*.txt")):
+        shutil.copy(report, inbox / report.name)
+    (inbox / "empty-of-events.txt").write_text("A note on the weather. It rained.\n")
+    files = discover(inbox)
+    alone = {f.relpath: stages.stage_file(f, tmp_path / "alone", GEO_ROOT) for f in files}
+    deferred = [stages.stage_file(f, tmp_path / "flow", GEO_ROOT, geocode_reports=False) for f in files]
+    assert all(s.pending and not s.mention_files for s in deferred)
+    stages.finish_extracted(deferred, GEO_ROOT)
+    assert sum(s.mentions for s in deferred) > 10
+    for s in deferred:
+        a = alone[s.record.path]
+        assert not s.pending and not s.extracted_files
+        assert (s.record, s.mentions, s.rejects, s.unresolved_places) == (a.record, a.mentions, a.rejects,
+                                                                         a.unresolved_places)
+        if a.mention_files:
+            assert _sorted(_mentions(s)).equals(_sorted(_mentions(a)))
+        assert _sorted(_rejects(s)).equals(_sorted(_rejects(a)))
+
+
+def test_a_geocoding_failure_in_the_flow_fails_those_reports_only(tmp_path: Path, monkeypatch):
+    f = _file(tmp_path, "r.txt", b"On 5 May 2022 police detained 12 protesters at a rally in Almaty, Kazakhstan.")
+    staged = stages.stage_file(f, tmp_path / "staging", GEO_ROOT, geocode_reports=False)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("gazetteer exploded")
+
+    monkeypatch.setattr(stages, "_normalize_geocode", boom)
+    stages.finish_extracted([staged], GEO_ROOT)
+    assert staged.mention_files == [] and not staged.pending
+    assert _rejects(staged)["reason"].to_list() == ["reader_error"]
+    assert staged.record.records_total == staged.record.records_rejected == 1

@@ -13,7 +13,7 @@ import polars as pl
 from flows.config import GEO_ROOT
 from flows.geo_packs import CountryPack, pack, packs
 from flows.geocode import regions
-from flows.geocode.names import PlaceWords, fold_all, fold_expr, fold_text, parse_expr, skeleton_expr
+from flows.geocode.names import PlaceWords, fold_all, fold_expr, parse_expr, skeleton_expr
 
 # Feature codes (GeoNames), most important first; anything else ranks after them.
 # Points are given to 5 decimals (about 1 m), like the pack's GeoJSON.
@@ -152,9 +152,11 @@ def _load_gazetteer(country: str, geo_root: Path) -> Gazetteer:
         raise KeyError(f"no country pack and no world-layer data for {country!r} under {geo_root}")
     spec = p.spec
     words = PlaceWords.with_extra(spec.region_words, spec.district_words, spec.place_words)
-    variants = [(fold_text(a), fold_text(b)) for a, b in spec.transliteration_variants]
+    pairs = list(spec.transliteration_variants)
+    folded_pairs = fold_all([t for pair in pairs for t in pair])     # one polars call, not one per word
+    variants = list(zip(folded_pairs[0::2], folded_pairs[1::2], strict=True))
     country_names = tuple(p.names) + tuple(p.demonyms)
-    dropped = {fold_text(n) for n in spec.drop_alt_names}
+    dropped = set(fold_all(spec.drop_alt_names))
 
     parts = [_place_candidates(p), _region_candidates(p)]
     admin2 = _admin2_candidates(p)
@@ -167,7 +169,7 @@ def _load_gazetteer(country: str, geo_root: Path) -> Gazetteer:
 
     folded = fold_expr(pl.col("raw"))
     parsed = parse_expr(pl.col("folded"), words)
-    not_country = {fold_text(n) for n in country_names}
+    not_country = set(fold_all(country_names))
     names = (
         pl.concat([n for _, n in parts]).filter(pl.col("raw").str.strip_chars() != "")
         .with_columns(folded.alias("folded"))

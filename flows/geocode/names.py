@@ -55,7 +55,7 @@ class PlaceWords:
 
     @classmethod
     def with_extra(cls, region=(), district=(), place=()) -> PlaceWords:
-        f = lambda words: tuple(fold_text(w) for w in words)  # noqa: E731
+        f = lambda words: tuple(fold_all(words))  # noqa: E731
         return cls(REGION_WORDS + f(region), DISTRICT_WORDS + f(district), PLACE_WORDS + f(place))
 
 

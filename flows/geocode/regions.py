@@ -67,9 +67,12 @@ def codes_at_points(pack: CountryPack, lon: np.ndarray, lat: np.ndarray, snap: b
         if snap and len(points):
             missing = np.array([c is None or c != c for c in codes])  # None or NaN
             if missing.any():
+                # Distance in degrees is what we want here. Without a CRS geopandas neither warns that it is
+                # planar nor walks the call stack to say so (36 ms a join, most of a small country's load).
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)  # distance in degrees is what we want here
-                    near = gpd.sjoin_nearest(points[missing], layer, how="left",
+                    warnings.simplefilter("ignore", UserWarning)
+                    near = gpd.sjoin_nearest(points[missing].set_crs(None, allow_override=True),
+                                             layer.set_crs(None, allow_override=True), how="left",
                                              max_distance=NEAREST_TOLERANCE_DEG)
                 near = near[~near.index.duplicated(keep="first")]
                 codes[missing] = near.sort_values("_i")["code"].to_numpy(dtype=object)

@@ -54,7 +54,7 @@ def map_rows(table: RawTable, sniffed: Sniffed, source: str, sha256: str) -> tup
                          "01 May 2022; a spreadsheet re-save changed it)", text("event_date")))
          .otherwise(pl.format("event_date '{}' is not a date in ACLED's formats (2022-05-01, 01 May 2022)",
                               text("event_date")))),
-        (~text("time_precision").fill_null("").is_in(tp_codes), "bad_date", "map",
+        (~pl.col("_tp").fill_null("").is_in(tp_codes), "bad_date", "map",
          pl.format("time_precision '{}' is not one of {}", text("time_precision").fill_null(""),
                    pl.lit("/".join(tp_codes)))),
         (bad_coordinates("latitude", "longitude"), "bad_coordinates", "map",
@@ -73,7 +73,7 @@ def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:
     types = mapping_frame(typology()["acled"], ["_et", "_set"])
     slash = parse_dates_either_way(rows["event_date"], tuple(spec["slash_date_readings"]))
     rows = rows.with_columns(
-        text("event_type").alias("_et"), text("sub_event_type").alias("_set"),
+        text("event_type").alias("_et"), text("sub_event_type").alias("_set"), text("time_precision").alias("_tp"),
         pl.coalesce(parse_dates(rows["event_date"], spec["date_formats"]), slash["date"]).alias("_date"),
         slash["ambiguous"].alias("_ambiguous_date"),
     ).join(types, on=["_et", "_set"], how="left", maintain_order="left")
@@ -95,7 +95,7 @@ def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:
 
 def _dates(spec: dict) -> list[pl.Expr]:
     """date_start, date_end, date_precision from event_date and time_precision (widened, see YAML)."""
-    tp = text("time_precision")
+    tp = pl.col("_tp")
     start = end = precision = None
     for code, rule in spec["time_precision"].items():
         if rule.get("whole_month"):
@@ -110,10 +110,18 @@ def _dates(spec: dict) -> list[pl.Expr]:
     return [start.alias("date_start"), end.alias("date_end"), precision.alias("date_precision")]
 
 
+def _crowd_sizes(tags: pl.Series, tag: str) -> pl.DataFrame:
+    """participants_low, participants_high from the crowd-size tag, read once per distinct tags text."""
+    distinct = tags.unique().to_frame("tags")
+    sizes = distinct.hstack(count_ranges(
+        distinct.select(pl.col("tags").str.extract(rf"(?i){tag}\s*=\s*([^;]+)", 1))["tags"], "participants"))
+    return tags.to_frame("tags").join(sizes, on="tags", how="left", maintain_order="left",
+                                      nulls_equal=True).drop("tags")
+
+
 def _mentions(rows: pl.DataFrame, spec: dict, source: str, sha256: str) -> pl.DataFrame:
     f = spec["fields"]
-    crowd_tag = pl.col("tags").str.extract(rf"(?i){spec['crowd_size_tag']}\s*=\s*([^;]+)", 1)
-    crowd = count_ranges(rows.select(crowd_tag.alias("c"))["c"], "participants")
+    crowd = _crowd_sizes(rows["tags"], spec["crowd_size_tag"])
     geo = {str(k): v for k, v in spec["geo_precision"].items()}
     fatalities = text("fatalities").cast(pl.Int64, strict=False)
     out = rows.hstack(crowd).select(

@@ -7,8 +7,7 @@ import polars as pl
 
 def text(col: str) -> pl.Expr:
     """The column stripped, empty strings as null."""
-    stripped = pl.col(col).str.strip_chars()
-    return pl.when(stripped == "").then(None).otherwise(stripped)
+    return pl.col(col).str.strip_chars().replace("", None)
 
 
 def parse_date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
@@ -46,18 +45,20 @@ def coordinate(col: str) -> pl.Expr:
 def bad_coordinates(lat_col: str, lon_col: str) -> pl.Expr:
     """True when a latitude/longitude is given but is not a number or is out of range (0,0 included:
     the null island is never a real event place)."""
-    lat, lon = coordinate(lat_col), coordinate(lon_col)
-    given = text(lat_col).is_not_null() | text(lon_col).is_not_null()
-    unusable = (
-        lat.is_null() | lon.is_null() | (lat.abs() > 90) | (lon.abs() > 180) | ((lat == 0) & (lon == 0))
-    )
-    return (given & unusable).fill_null(False)
+    def bad(pair: pl.Series) -> pl.Series:   # each column parsed once (an expression repeated is evaluated again)
+        values = pair.struct.unnest().select(
+            (text("y").is_not_null() | text("x").is_not_null()).alias("given"),
+            coordinate("y").alias("lat"), coordinate("x").alias("lon"))
+        lat, lon = pl.col("lat"), pl.col("lon")
+        unusable = lat.is_null() | lon.is_null() | (lat.abs() > 90) | (lon.abs() > 180) | ((lat == 0) & (lon == 0))
+        return values.select((pl.col("given") & unusable).fill_null(False)).to_series()
+
+    return pl.struct(pl.col(lat_col).alias("y"), pl.col(lon_col).alias("x")).map_batches(bad, return_dtype=pl.Boolean)
 
 
 def joined(cols: list[str], separator: str = "; ") -> pl.Expr:
     """Non-empty values of cols joined with separator (null when all are empty)."""
-    out = pl.concat_str([text(c) for c in cols], separator=separator, ignore_nulls=True)
-    return pl.when(out == "").then(None).otherwise(out)
+    return pl.concat_str([text(c) for c in cols], separator=separator, ignore_nulls=True).replace("", None)
 
 
 def missing_names(cols: list[str]) -> pl.Expr:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows.geocode.fips import fips_admin1_to_iso
 from flows.ingest.datasets.common import ingest_checks, split_rows
 from flows.ingest.datasets.countries import fips_to_alpha2
 from flows.ingest.datasets.fields import bad_coordinates, coordinate, mapping_frame, parse_dates, text
@@ -55,6 +54,9 @@ def map_rows(table: RawTable, sniffed: Sniffed, source: str, sha256: str) -> tup
 
 
 def _derive(rows: pl.DataFrame, spec: dict) -> pl.DataFrame:
+    # imported here: the geocoder loads geopandas (0.8 s), which reading other formats never needs
+    from flows.geocode.fips import fips_admin1_to_iso
+
     cameo = typology()["cameo"]
     table = mapping_frame(cameo, ["_code"])
     code = text("EventCode")

@@ -128,21 +128,22 @@ def iter_chunks(stream: BinaryIO, quote: bytes | None, chunk_bytes: int) -> Iter
             if carry:
                 yield carry
             return
-        data = carry + block
-        cut = _record_boundary(data, quote)
+        odd = bool(quote) and carry.count(quote) % 2 == 1     # a record left open in the carried part
+        cut = _record_boundary(block, quote, odd)
         if cut < 0:
-            carry = data
+            carry += block
             continue
-        yield data[: cut + 1]
-        carry = data[cut + 1:]
+        yield carry + block[: cut + 1] if carry else block[: cut + 1]    # one copy of the block, not two
+        carry = block[cut + 1:]
 
 
-def _record_boundary(data: bytes, quote: bytes | None) -> int:
-    """Index of the last newline of data that ends a record (-1 when none does)."""
+def _record_boundary(data: bytes, quote: bytes | None, odd_before: bool = False) -> int:
+    """Index of the last newline of data that ends a record (-1 when none does); `odd_before`: an odd number of
+    quote characters came before data."""
     pos = data.rfind(b"\n")
     if quote is None or pos < 0:
         return pos
-    quotes_before = data.count(quote, 0, pos)
+    quotes_before = data.count(quote, 0, pos) + odd_before
     while pos >= 0 and quotes_before % 2:
         prev = data.rfind(b"\n", 0, pos)
         quotes_before -= data.count(quote, prev + 1, pos)
@@ -207,7 +208,7 @@ def _parse_quoted(chunk: bytes, delimiter: str, quote_char: str, columns: list[s
     internal = [f"_c{i}" for i in range(len(columns) + 1)]
     try:
         df = pl.read_csv(
-            io.BytesIO(chunk), has_header=False, separator=delimiter, quote_char=quote_char,
+            chunk, has_header=False, separator=delimiter, quote_char=quote_char,
             schema={c: pl.Utf8 for c in internal}, truncate_ragged_lines=True, encoding="utf8-lossy",
         )
     except NoDataError:
