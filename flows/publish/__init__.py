@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
@@ -25,13 +26,14 @@ import polars as pl
 
 from flows.config import GEO_ROOT, Settings
 from flows.geo_packs import WORLD, WORLD_DATASETS, Admin1Layer, CountryPack, pack, packs
-from flows.publish.assets import STATIC_DIR, json_for_html
+from flows.publish.assets import STATIC_DIR
 from flows.publish.atomic import write_if_changed
 from flows.publish.eventdata import as_connection, create_events_view, event_countries
 from flows.publish.index_page import CountryRow, index_html
 from flows.publish.page import Shell, data_element
 from flows.publish.state import STATE_NAME, CountryRecord, PageRecord, PublishState, digest, file_stamp, read_state
 from flows.publish.summary import Summary
+from flows.publish.timeline import timeline_data, timeline_html, timeline_png
 from flows.refdata import installed_root, load_reference
 
 __all__ = ["PublishResult", "publish", "event_countries"]
@@ -63,10 +65,14 @@ class _Pages:
             self.result.unchanged.append(self.folder / name)
         return True
 
+    def current(self, name: str, data: str, shell: str) -> bool:
+        """The page is there as recorded, drawn from this data (hash) and shell (hash)."""
+        old = self.old.pages.get(name)
+        return old is not None and (old.data, old.shell) == (data, shell) and self.old.page_intact(self.folder, name)
+
     def write(self, name: str, data: str, shell: str, draw: Callable[[], str | bytes]) -> None:
         """The page `name` of this data (hash) and shell (hash): kept when both are unchanged, else drawn."""
-        old = self.old.pages.get(name)
-        if old and (old.data, old.shell) == (data, shell) and self.keep([name]):
+        if self.current(name, data, shell) and self.keep([name]):
             return
         content = draw()
         raw = content.encode("utf-8") if isinstance(content, str) else content
@@ -91,10 +97,15 @@ class _Pages:
             (self.folder / name).unlink(missing_ok=True)
 
 
+# The libraries whose versions can change the pages' bytes.
+DRAWING_LIBRARIES = ("duckdb", "polars", "folium", "branca", "xstatic-leaflet", "matplotlib", "shapely", "geopandas")
+
+
 def drawn_by(settings: Settings) -> str:
-    """What the pages are drawn by besides the events: this code, its scripts and styles, the settings."""
+    """What the pages are drawn by besides the events: this code, its scripts and styles, the libraries that
+    draw them, the settings."""
     code = sorted([*Path(__file__).parent.glob("*.py"), *STATIC_DIR.iterdir()])
-    return digest(duckdb.__version__, pl.__version__, settings.map_tiles, settings.tile_url,
+    return digest(*[metadata.version(name) for name in DRAWING_LIBRARIES], settings.map_tiles, settings.tile_url,
                   *[p.read_bytes() for p in code])
 
 
@@ -165,7 +176,6 @@ def publish(events: pl.DataFrame | duckdb.DuckDBPyConnection, maps_dir: Path, se
     only when their bytes change; the output is deterministic. Events of no known country are counted in the
     notes and on the index."""
     from flows.publish.page import render_shell
-    from flows.publish.timeline import timeline_data, timeline_html, timeline_png
     from flows.publish.world import world_geojson, world_payload
 
     maps_dir, geo_root = Path(maps_dir), Path(geo_root)
@@ -196,9 +206,9 @@ def publish(events: pl.DataFrame | duckdb.DuckDBPyConnection, maps_dir: Path, se
     index = index_html(rows, result.notes, attribution, total_events)
     pages.write("index.html", digest(index), "", lambda: index)
     timeline = timeline_data(summary)
-    data = digest(json_for_html(timeline.__dict__))
-    pages.write("timeline.html", data, "", lambda: timeline_html(timeline))
-    pages.write("timeline.png", data, "", lambda: timeline_png(timeline))
+    key = digest(asdict(timeline))
+    pages.write("timeline.html", key, "", lambda: timeline_html(timeline))
+    pages.write("timeline.png", key, "", lambda: timeline_png(timeline))
     pages.remove_stale()
     write_if_changed(maps_dir / STATE_NAME, pages.new.to_json())
     return result
