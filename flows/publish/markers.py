@@ -9,6 +9,8 @@ events are read into Python.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from flows.publish.eventdata import (
@@ -19,6 +21,7 @@ from flows.publish.eventdata import (
     TYPE_INDEX_SQL,
     as_connection,
     counts_text,
+    month_number,
 )
 from flows.publish.scope import Scope, create_scope
 
@@ -51,10 +54,9 @@ def place_markers(scope: Scope | pl.DataFrame, months: list[str]) -> tuple[list[
         scope = create_scope(as_connection(scope))
     con = scope.con
     _rounded_points(scope)
-    first, last = (_month_number(months[0]), _month_number(months[-1])) if months else (0, -1)
+    month = _month_index_sql(months)
     scope.execute(f"""CREATE OR REPLACE TEMP TABLE pub_place_cells AS
-        SELECT p.rlat, p.rlon, {PLACE_SQL} AS place, {TYPE_INDEX_SQL} AS t,
-               coalesce(CASE WHEN {MONTH_SQL} BETWEEN {first} AND {last} THEN {MONTH_SQL} - {first} END, -1) AS m,
+        SELECT p.rlat, p.rlon, {PLACE_SQL} AS place, {TYPE_INDEX_SQL} AS t, {month} AS m,
                count(*) AS n, count(*) FILTER ({REVIEWED_SQL}) AS reviewed
         FROM {{events}} e JOIN pub_rounded p USING (lat, lon) WHERE {MARKER_SQL} GROUP BY ALL""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE pub_places AS
@@ -67,12 +69,12 @@ def place_markers(scope: Scope | pl.DataFrame, months: list[str]) -> tuple[list[
     for lat, lon, place, *cell in con.execute(f"""SELECT {_KEY}, t, m, n, reviewed
             FROM pub_place_cells SEMI JOIN pub_places USING (rlat, rlon, place) ORDER BY {_KEY}, t, m""").fetchall():
         cells.setdefault((lat, lon, place), []).append(cell)
-    popups = _popup_events(scope, first, last)
+    popups = _popup_events(scope, month)
     return [{"lat": lat, "lon": lon, "name": place, "c": c, "ev": popups.get((lat, lon, place), [])}
             for (lat, lon, place), c in cells.items()], total
 
 
-def _popup_events(scope: Scope, first: int, last: int) -> dict[tuple, list[dict]]:
+def _popup_events(scope: Scope, month: str) -> dict[tuple, list[dict]]:
     """The popup events of each kept place, largest first (then latest, then by id): only those rows are read.
     The 12th largest (size, date) of each place bounds the candidates, so the exact order is taken on a few
     rows per place, not on every event."""
@@ -83,8 +85,7 @@ def _popup_events(scope: Scope, first: int, last: int) -> dict[tuple, list[dict]
         SELECT {_KEY}, list_last(max(k, {MAX_POPUP_EVENTS})) AS bound
         FROM ({marked}) SEMI JOIN pub_places USING (rlat, rlon, place) GROUP BY ALL""")
     ranked = scope.execute(f"""
-        SELECT * EXCLUDE (k, bound), {TYPE_INDEX_SQL} AS t, {REVIEWED_SQL} AS r,
-               coalesce(CASE WHEN {MONTH_SQL} BETWEEN {first} AND {last} THEN {MONTH_SQL} - {first} END, -1) AS m
+        SELECT * EXCLUDE (k, bound), {TYPE_INDEX_SQL} AS t, {REVIEWED_SQL} AS r, {month} AS m
         FROM ({marked}) JOIN pub_bounds USING (rlat, rlon, place) WHERE k >= bound
         QUALIFY row_number() OVER (PARTITION BY rlat, rlon, place ORDER BY k.s DESC,
                                    date_start DESC NULLS LAST, event_id ASC NULLS LAST, _row) <= {MAX_POPUP_EVENTS}
@@ -105,6 +106,9 @@ def _text(day) -> str | None:
     return None if day is None else str(day)
 
 
-def _month_number(month: str) -> int:
-    year, mon = month.split("-")
-    return int(year) * 12 + int(mon) - 1
+def _month_index_sql(months: list[str]) -> str:
+    """SQL of an event's index in `months` (consecutive YYYY-MM), -1 outside them or when undated."""
+    if not months:
+        return "-1"
+    first, last = (month_number(date.fromisoformat(f"{m}-01")) for m in (months[0], months[-1]))
+    return f"coalesce(CASE WHEN {MONTH_SQL} BETWEEN {first} AND {last} THEN {MONTH_SQL} - {first} END, -1)"
