@@ -1,6 +1,7 @@
 """Benchmark of flows.publish: N synthetic events in many countries -> index, world overview, a map per
-country and the timeline; generation time, page sizes and the time the pages take to open in headless
-Chromium (until the map's regions are drawn).
+country and the timeline; generation time (into an empty folder, again with the same events, and after 100
+new events in one country), peak memory, page sizes and the time the pages take to open in headless Chromium
+(until the map's regions are drawn).
 
     .venv/bin/python benchmarks/publish.py [--events 100000] [--countries KZ,KG,...] [--out /tmp/eventflow-bench-maps]
 
@@ -13,6 +14,7 @@ precision (no point, current code only). Screenshots of the world overview, the 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from datetime import date, timedelta
@@ -111,11 +113,17 @@ def main() -> None:
     t0 = time.perf_counter()
     again = publish(events, args.out, Settings())
     warm = time.perf_counter() - t0
+    new = synthetic_events(100, ["KZ"], seed=7).with_columns(("new" + pl.col("event_id")).alias("event_id"))
+    t0 = time.perf_counter()
+    added = publish(pl.concat([events, new]), args.out, Settings())
+    incremental = time.perf_counter() - t0
     print(f"events: {events.height:,} in {events['country'].n_unique()} countries, "
           f"{events.select('lat', 'lon').n_unique():,} distinct points")
     print(f"generation (first run in this process): {cold:.2f} s; files written: {len(result.written)}")
     print(f"re-run on the same events: {warm:.2f} s; rewritten: {len(again.written)}, unchanged: "
           f"{len(again.unchanged)}")
+    print(f"100 new events in KZ: {incremental:.2f} s; rewritten: {', '.join(p.name for p in added.written)}")
+    print(f"peak RSS of this process so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
     sizes = sorted(((p.stat().st_size, p.name) for p in result.written), reverse=True)
     print(f"  total {sum(s for s, _ in sizes) / 1e6:.1f} MB; largest pages: "
           + ", ".join(f"{name} {size / 1e6:.2f} MB" for size, name in sizes[:6]))

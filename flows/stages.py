@@ -26,7 +26,8 @@ from flows.config import load_settings
 from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
 from flows.ingest.reports import REPORT_SUFFIXES, read_report
-from flows.model import COUNT_RANGES, MENTION_COLUMNS
+from flows.model import MENTION_COLUMNS
+from flows.publish.eventdata import PUBLISH_COLUMNS  # noqa: F401 - the columns the maps read (tests name it here)
 from flows.rejects import REJECT_SCHEMA, cap_text, reject_frame
 
 log = logging.getLogger("eventflow")
@@ -414,13 +415,6 @@ def dedupe_events(db: Path, full: bool = False):
     return result
 
 
-# The event columns the maps and timelines show or place by (the rest of the table stays in the database).
-PUBLISH_COLUMNS = ["event_id", "source", "source_url", "event_type", "subtype", "date_start", "date_end",
-                   "date_precision", "location_text", "place_name", "lat", "lon", "geo_precision", "admin1_iso",
-                   "admin1_iso_at_event", "country", "quote", "n_sources", "review_status",
-                   *[c for pair in COUNT_RANGES for c in pair]]
-
-
 def _publish_fingerprint(con, settings) -> str:
     from flows import __version__
 
@@ -436,9 +430,9 @@ class Published:
 
 
 def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False) -> Published:
-    """Write the maps and timelines from the events table (only files whose content changed). When neither
-    the events nor the map settings changed since this folder was last published, and its pages are all
-    there, nothing is drawn (and the drawing code is not even loaded)."""
+    """Write the maps and timelines from the events table, aggregated in DuckDB (only the pages whose data
+    changed are drawn again). When neither the events nor the map settings changed since this folder was
+    last published, and its pages are all there, nothing is drawn (and the drawing code is not even loaded)."""
     maps_dir = Path(maps_dir)
     with store.connect(db) as con:
         fingerprint = _publish_fingerprint(con, settings)
@@ -448,19 +442,18 @@ def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False) -> Pub
         present = all((maps_dir / name).is_file() for name in ("index.html", "timeline.html"))
         if not force and last and last[0] == fingerprint and present:
             return Published(unchanged=pages, notes=json.loads(last[1]))
-        events = store.load_events(con, PUBLISH_COLUMNS)
-    from flows.progress import log
-    from flows.publish import publish
-    from flows.publish.atomic import moved, swapped_folder
+        from flows.progress import log
+        from flows.publish import publish
+        from flows.publish.atomic import moved, swapped_folder
 
-    with swapped_folder(maps_dir, say=log) as staging:   # readers see the old pages or the new ones, never a mix
-        drawn = publish(events, staging, settings, settings.geo_root)
-    result = Published(moved(drawn.written, staging, maps_dir), moved(drawn.unchanged, staging, maps_dir),
-                       drawn.notes)
-    with store.connect(db) as con, store.transaction(con):
-        con.execute("DELETE FROM published WHERE maps = ?", [key])
-        con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",
-                    [key, fingerprint, json.dumps(result.notes), store._now()])
+        with swapped_folder(maps_dir, say=log) as staging:   # readers see the old pages or the new ones
+            drawn = publish(con, staging, settings, settings.geo_root)
+        result = Published(moved(drawn.written, staging, maps_dir), moved(drawn.unchanged, staging, maps_dir),
+                           drawn.notes)
+        with store.transaction(con):
+            con.execute("DELETE FROM published WHERE maps = ?", [key])
+            con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",
+                        [key, fingerprint, json.dumps(result.notes), store._now()])
     return result
 
 

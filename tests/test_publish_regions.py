@@ -85,7 +85,8 @@ def test_map_note_tells_country_level_events_from_unplaceable_ones():
 
     from flows.geo_packs import pack
     from flows.publish.choropleth import map_payload
-    from flows.publish.eventdata import conform_events
+    from flows.publish.eventdata import conform_events, events_connection
+    from flows.publish.scope import create_scope
 
     kz = pack("KZ")
     events = conform_events(pl.DataFrame([
@@ -96,5 +97,6 @@ def test_map_note_tells_country_level_events_from_unplaceable_ones():
         {"event_id": "c", "event_type": "trial", "date_start": date(2016, 7, 1), "geo_precision": "place",
          "country": "KZ", "admin1_iso": "KZ-75", "admin1_iso_at_event": "KZ-75", "lat": 43.25, "lon": 76.91},
     ]))
-    notes = map_payload(events, kz, kz.current_layer)["notes"]
+    scope = create_scope(events_connection(events), "KZ", kz)
+    notes = map_payload(scope, kz, kz.current_layer, ([], 0))["notes"]
     assert (notes["countryOnly"], notes["unplaced"], notes["total"]) == (1, 1, 3)

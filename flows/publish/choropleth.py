@@ -1,14 +1,12 @@
 """The data behind one choropleth page: units of a division, event counts per unit, type and month,
-population for rates, and the place markers."""
+population for rates, and the place markers; counted in DuckDB over the country's scope (scope.py)."""
 
 from __future__ import annotations
 
-import polars as pl
-
 from flows.geo_packs import Admin1Layer, CountryPack
-from flows.publish.eventdata import EVENT_TYPES, month_range, reviewed_expr
-from flows.publish.markers import place_markers
-from flows.publish.regions import assign, population_table, representative_points, units_of
+from flows.publish.eventdata import EVENT_TYPES
+from flows.publish.regions import population_table, representative_points, units_of
+from flows.publish.scope import CELLS, Scope
 
 
 def division_label(layer: Admin1Layer, is_current: bool) -> str:
@@ -24,33 +22,38 @@ def division_label(layer: Admin1Layer, is_current: bool) -> str:
     return f"Regions: {kind} ({span})"
 
 
-def _country_only() -> pl.Expr:
-    """Events located only to the country: no region code and no coordinates ("nationwide", unknown place)."""
-    return pl.col("admin1_iso").is_null() & pl.col("admin1_iso_at_event").is_null() & pl.col("lat").is_null()
+def unit_cells(scope: Scope, layer: Admin1Layer) -> list[tuple[int, int, int, int, int]]:
+    """[unit, type, month, events, reviewed] of the dated events of a known type placed in a unit of `layer`,
+    sorted."""
+    u = scope.unit_column(layer)
+    return scope.con.execute(f"""
+        SELECT {u}, t, mon - {scope.first_month} AS m, sum(n), sum(rv) FROM {CELLS}
+        WHERE t IS NOT NULL AND {u} >= 0 AND mon IS NOT NULL GROUP BY {u}, t, mon ORDER BY {u}, t, m""").fetchall()
 
 
-def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> dict:
-    """Everything static/map.js needs, as plain JSON-able values (deterministic order)."""
+def _notes(scope: Scope, layer: Admin1Layer) -> dict:
+    """The note's counts: events located only to the country, events that could not be placed (neither
+    counted in a unit), placed events without a date, and events of another type."""
+    u = scope.unit_column(layer)
+    country_only = "(admin1_iso IS NULL AND admin1_iso_at_event IS NULL AND lat IS NULL)"
+    country_only, unplaced, undated, other = scope.con.execute(f"""
+        SELECT coalesce(sum(n) FILTER ({u} < 0 AND {country_only}), 0),
+               coalesce(sum(n) FILTER ({u} < 0 AND NOT {country_only}), 0),
+               coalesce(sum(n) FILTER ({u} >= 0 AND mon IS NULL), 0), coalesce(sum(n) FILTER (t IS NULL), 0)
+        FROM {CELLS}""").fetchone()
+    return {"total": scope.events, "countryOnly": country_only, "unplaced": unplaced, "undated": undated,
+            "otherType": other}
+
+
+def map_payload(scope: Scope, pack: CountryPack, layer: Admin1Layer, markers: tuple[list[dict], int]) -> dict:
+    """Everything static/map.js needs, as plain JSON-able values (deterministic order). `markers` are the
+    country's place markers and their number before the busiest were kept (markers.place_markers)."""
     units = units_of(layer)
     is_current = layer == pack.current_layer
-    months = month_range(events)
-    month_index = {m: i for i, m in enumerate(months)}
-    unit_of_event = assign(events, pack, layer)
-    typed = events.with_columns(pl.Series("_u", unit_of_event))
-    known = typed.filter(pl.col("event_type").is_in(EVENT_TYPES))
-    placed = known.filter((pl.col("_u") >= 0) & pl.col("date_start").is_not_null())
-    cells = (
-        placed.with_columns(
-            pl.col("event_type").replace_strict({t: i for i, t in enumerate(EVENT_TYPES)}, return_dtype=pl.Int64)
-            .alias("_t"),
-            pl.col("date_start").dt.strftime("%Y-%m").replace_strict(month_index, return_dtype=pl.Int64)
-            .alias("_m"),
-        )
-        .group_by("_u", "_t", "_m").agg(pl.len(), reviewed_expr().sum().alias("_r")).sort("_u", "_t", "_m")
-    )
+    months = scope.months
     years = sorted({int(m[:4]) for m in months})
     labels = representative_points(units.frame)
-    markers, places_total = place_markers(events, months)
+    places, places_total = markers
     return {
         "country": pack.country,
         "title": f"{pack.name}: protest, detention, attack and trial events",
@@ -66,15 +69,8 @@ def map_payload(events: pl.DataFrame, pack: CountryPack, layer: Admin1Layer) -> 
                 zip(units.column("name"), units.column("iso"), units.column("legacy"), strict=True))
         ],
         "population": population_table(pack, units, years),
-        "cells": cells.select("_u", "_t", "_m", "len", "_r").rows(),   # [unit, type, month, events, reviewed]
-        "places": markers,
+        "cells": [list(c) for c in unit_cells(scope, layer)],   # [unit, type, month, events, reviewed]
+        "places": places,
         "attribution": list(pack.attribution),
-        "notes": {
-            "total": events.height,
-            "countryOnly": typed.filter((pl.col("_u") < 0) & _country_only()).height,
-            "unplaced": typed.filter((pl.col("_u") < 0) & ~_country_only()).height,
-            "undated": int(typed.filter(pl.col("_u") >= 0)["date_start"].null_count()),
-            "otherType": events.height - known.height,
-            "placesShown": len(markers), "placesTotal": places_total,
-        },
+        "notes": {**_notes(scope, layer), "placesShown": len(places), "placesTotal": places_total},
     }

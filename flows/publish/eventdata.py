@@ -1,7 +1,14 @@
-"""Shared, vectorised views of the events table used by maps and timelines."""
+"""The events as publishing reads them: a DuckDB view (`pub_events`) that every page is aggregated from, so
+no page loads every event into Python; the types, colours and wording shared by maps and timelines.
+
+In a run the view sits on the working database's `events` table; a polars frame of events (tests, tools) is
+first put in an in-memory database (`events_connection`), so both are published by the same code."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import duckdb
 import polars as pl
 
 from flows.model import COUNT_RANGES, EVENT_SCHEMA
@@ -13,6 +20,25 @@ TYPE_COLOURS: dict[str, str] = {        # colour-blind-safe (Paul Tol "bright"/O
 COUNT_LABELS: dict[str, str] = {
     "participants": "participants", "detained": "detained", "fatalities": "killed", "injured": "injured",
 }
+# The event columns the maps and timelines show or place by (the rest of the table stays in the database).
+PUBLISH_COLUMNS = ["event_id", "source", "source_url", "event_type", "subtype", "date_start", "date_end",
+                   "date_precision", "location_text", "place_name", "lat", "lon", "geo_precision", "admin1_iso",
+                   "admin1_iso_at_event", "country", "quote", "n_sources", "review_status",
+                   *[c for pair in COUNT_RANGES for c in pair]]
+EVENTS_VIEW = "pub_events"
+
+# SQL over the view's columns. An event's country: `country`, else the prefix of its ISO 3166-2 code.
+_PREFIX = "nullif(regexp_extract({}, '^([A-Za-z]{{2}})-', 1), '')"
+COUNTRY_SQL = f"upper(coalesce(country, {_PREFIX.format('admin1_iso')}, {_PREFIX.format('admin1_iso_at_event')}))"
+# The index of an event's type in EVENT_TYPES (NULL for any other type).
+TYPE_INDEX_SQL = "CASE event_type " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(EVENT_TYPES)) + " END"
+KNOWN_TYPE_SQL = "event_type IN (" + ", ".join(f"'{t}'" for t in EVENT_TYPES) + ")"
+# An event an analyst stood behind: confirmed, corrected or added in the review desk (flows/review).
+REVIEWED_SQL = "(review_status IS NOT NULL AND review_status <> 'unreviewed')"
+# An event's size: the largest of its upper (else lower) participant/detained/killed/injured counts, else 0.
+SIZE_SQL = "coalesce(greatest(" + ", ".join(f"coalesce({high}, {low})" for low, high in COUNT_RANGES) + "), 0)"
+# Months since year 0 of the event's start (consecutive months differ by one).
+MONTH_SQL = "(year(date_start) * 12 + month(date_start) - 1)"
 
 
 def conform_events(events: pl.DataFrame) -> pl.DataFrame:
@@ -32,48 +58,58 @@ def conform_events(events: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"events table has columns of unusable types {bad or ''}: {exc}") from exc
 
 
-def reviewed_expr() -> pl.Expr:
-    """An event an analyst stood behind: confirmed, corrected or added in the review desk (flows/review)."""
-    return pl.col("review_status").is_not_null() & (pl.col("review_status") != "unreviewed")
+def create_events_view(con: duckdb.DuckDBPyConnection, table: str = "events") -> None:
+    """The temporary view pub_events over `table`: the published columns, each event's country (as above) and
+    `_row`, a row number that tells apart events with equal ids."""
+    columns = ", ".join(c for c in PUBLISH_COLUMNS if c != "country")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {EVENTS_VIEW} AS "
+                f"SELECT rowid AS _row, {columns}, {COUNTRY_SQL} AS country FROM {table}")
 
 
-def month_key(col: str = "date_start") -> pl.Expr:
-    return pl.col(col).dt.strftime("%Y-%m")
+def events_connection(events: pl.DataFrame) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding a frame of events (any subset of the EVENT_SCHEMA columns) as its
+    `events` table, with the view pub_events. A coordinate that is not a number (NaN) is a missing one."""
+    frame = conform_events(events).select(PUBLISH_COLUMNS).with_columns(
+        pl.col("lat").fill_nan(None), pl.col("lon").fill_nan(None))
+    con = duckdb.connect()
+    con.register("pub_frame", frame)
+    con.execute("CREATE TABLE events AS SELECT * FROM pub_frame")
+    con.unregister("pub_frame")
+    create_events_view(con)
+    return con
 
 
-def month_range(events: pl.DataFrame) -> list[str]:
-    """Every month from the first to the last event start, as YYYY-MM."""
-    dates = events["date_start"].drop_nulls()
-    if dates.is_empty():
+def as_connection(events: pl.DataFrame | duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection with the view pub_events: the one given, or a new one holding a frame of events."""
+    return events if isinstance(events, duckdb.DuckDBPyConnection) else events_connection(events)
+
+
+def event_countries(events: pl.DataFrame) -> pl.Series:
+    """Each event's country: `country`, else the prefix of its ISO 3166-2 code (KZ-79 -> KZ)."""
+    con = events_connection(events)
+    return con.execute(f"SELECT country FROM {EVENTS_VIEW} ORDER BY _row").pl().to_series()
+
+
+def month_number(day: date) -> int:
+    """Months since year 0, as MONTH_SQL counts them."""
+    return day.year * 12 + day.month - 1
+
+
+def month_range(first: date | None, last: date | None) -> list[str]:
+    """Every month from the month of `first` to that of `last`, as YYYY-MM."""
+    if first is None or last is None:
         return []
-    first, last = dates.min(), dates.max()
-    months, y, m = [], first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(month_number(first), month_number(last) + 1)]
 
 
-def size_expr() -> pl.Expr:
-    """An event's size: the largest of its upper (else lower) participant/detained/killed/injured counts."""
-    return pl.max_horizontal(
-        [pl.coalesce(pl.col(high), pl.col(low)) for low, high in COUNT_RANGES]
-    ).fill_null(0)
-
-
-def counts_text_expr() -> pl.Expr:
-    """'1,000–2,000 participants; 50 detained' from the count ranges (empty when none is known)."""
+def counts_text(row: dict) -> str:
+    """'1,000–2,000 participants; 50 detained' from an event's count ranges (empty when none is known)."""
     parts = []
     for low, high in COUNT_RANGES:
         label = COUNT_LABELS.get(low.removesuffix("_low"), low.removesuffix("_low"))
-        lo, hi = pl.col(low), pl.col(high)
-        lo_t = lo.map_elements(lambda v: f"{v:,}", return_dtype=pl.Utf8)
-        hi_t = hi.map_elements(lambda v: f"{v:,}", return_dtype=pl.Utf8)
-        text = (
-            pl.when(lo.is_not_null() & hi.is_not_null() & (lo != hi))
-            .then(pl.format("{}–{} {}", lo_t, hi_t, pl.lit(label)))
-            .when(pl.coalesce(lo, hi).is_not_null())
-            .then(pl.format("{} {}", pl.coalesce(lo_t, hi_t), pl.lit(label)))
-        )
-        parts.append(text)
-    return pl.concat_str(parts, separator="; ", ignore_nulls=True)
+        lo, hi = row.get(low), row.get(high)
+        if lo is not None and hi is not None and lo != hi:
+            parts.append(f"{lo:,}–{hi:,} {label}")
+        elif lo is not None or hi is not None:
+            parts.append(f"{lo if lo is not None else hi:,} {label}")
+    return "; ".join(parts)

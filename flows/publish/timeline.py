@@ -1,51 +1,63 @@
 """Timelines: monthly event counts by type with the largest events annotated, as an interactive offline
-HTML page (hand-written SVG, static/timeline.js) and a PNG for reports (matplotlib)."""
+HTML page (hand-written SVG, static/timeline.js) and a PNG for reports (matplotlib). Counted from the summary
+of every event (summary.py); only the largest events are read into Python."""
 
 from __future__ import annotations
 
 import html
 import io
+from dataclasses import dataclass
 
+import duckdb
 import polars as pl
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from flows.publish.assets import json_for_html, static_text
-from flows.publish.eventdata import EVENT_TYPES, TYPE_COLOURS, counts_text_expr, month_range, size_expr
+from flows.publish.eventdata import (
+    EVENT_TYPES,
+    EVENTS_VIEW,
+    KNOWN_TYPE_SQL,
+    SIZE_SQL,
+    TYPE_COLOURS,
+    counts_text,
+    month_number,
+    month_range,
+)
+from flows.publish.summary import MONTHLY_PRECISIONS, Summary
 
 N_ANNOTATED = 5
-# Events dated to a month or finer go in the monthly bars; one known only to a season or a year would be
-# a false January spike, so it is counted per year beside the chart instead.
-MONTHLY_PRECISIONS = ("day", "week", "month")
 # The PNG draws at most this many bars (a bar per month up to 20 years, then a bar per N months): narrower
 # bars are thinner than a pixel, and a bar per month made a span of centuries cost minutes (issue 9).
 MAX_BARS = 240
+Events = pl.DataFrame | duckdb.DuckDBPyConnection | Summary     # a frame of events, pub_events or their summary
 
 
-def _in_months() -> pl.Expr:
-    return pl.col("date_precision").is_null() | pl.col("date_precision").is_in(MONTHLY_PRECISIONS)
+@dataclass(frozen=True)
+class TimelineData:
+    """What both timelines draw."""
+    months: list[str]
+    series: dict[str, list[int]]      # events of each type per month
+    largest: list[dict]               # the N_ANNOTATED largest events
+    coarse: dict[str, int]            # {year: events} known only to the season or year
+    undated: int
+    other_type: int
 
 
-def monthly_counts(events: pl.DataFrame) -> tuple[list[str], dict[str, list[int]]]:
+def monthly_counts(events: Events) -> tuple[list[str], dict[str, list[int]]]:
     """Every month from first to last event dated to a month or finer, and the events of each type per month."""
-    events = events.filter(_in_months())
-    months = month_range(events)
-    index = {m: i for i, m in enumerate(months)}
+    summary = Summary.of(events)
+    first, last = summary.dates("monthly")
+    months = month_range(first, last)
     series = {t: [0] * len(months) for t in EVENT_TYPES}
-    grouped = (
-        events.filter(pl.col("date_start").is_not_null() & pl.col("event_type").is_in(EVENT_TYPES))
-        .group_by(pl.col("event_type"), pl.col("date_start").dt.strftime("%Y-%m").alias("month")).len()
-    )
-    for event_type, month, n in grouped.iter_rows():
-        series[event_type][index[month]] = n
+    for event_type, month, n in summary.rows("event_type, mon", f"monthly AND mon IS NOT NULL AND {KNOWN_TYPE_SQL}",
+                                             "event_type, mon"):
+        series[event_type][month - month_number(first)] = n
     return months, series
 
 
-def coarse_counts(events: pl.DataFrame) -> dict[str, int]:
+def coarse_counts(events: Events) -> dict[str, int]:
     """{year: number of events} of the dated events known only to a season or a year (not in the bars)."""
-    coarse = events.filter(pl.col("date_start").is_not_null() & ~_in_months() & pl.col("event_type").is_in(EVENT_TYPES))
-    grouped = coarse.group_by(pl.col("date_start").dt.year().cast(pl.Utf8).alias("year")).len().sort("year")
-    return dict(grouped.iter_rows())
+    return dict(Summary.of(events).rows("(mon // 12)::VARCHAR AS y",
+                                        f"NOT monthly AND mon IS NOT NULL AND {KNOWN_TYPE_SQL}", "y"))
 
 
 def display_date(day, precision: str | None) -> str:
@@ -59,24 +71,26 @@ def display_date(day, precision: str | None) -> str:
     return f"{day:%Y-%m-%d}"
 
 
-def largest_events(events: pl.DataFrame, n: int = N_ANNOTATED) -> list[dict]:
+def largest_events(events: Events, n: int = N_ANNOTATED) -> list[dict]:
     """The n largest dated events (by participants/detained/killed/injured), as plain dicts."""
-    top = (
-        events.filter(pl.col("date_start").is_not_null() & pl.col("event_type").is_in(EVENT_TYPES))
-        .with_columns(size_expr().alias("size"))
-        .filter(pl.col("size") > 0)
-        .sort(["size", "date_start", "event_id"], descending=[True, False, False], nulls_last=True)
-        .head(n)
-        .with_columns(counts_text_expr().alias("counts"))
-    )
+    top = Summary.of(events).con.execute(f"""SELECT *, {SIZE_SQL} AS size FROM {EVENTS_VIEW}
+        WHERE date_start IS NOT NULL AND {KNOWN_TYPE_SQL} AND {SIZE_SQL} > 0
+        ORDER BY size DESC, date_start, event_id NULLS LAST, _row LIMIT {int(n)}""").pl()
     return [
         {"date": display_date(r["date_start"], r["date_precision"]),
          "month": str(r["date_start"])[:7] if r["date_precision"] in (None, *MONTHLY_PRECISIONS) else None,
          "type": r["event_type"],
-         "place": r["place_name"] or r["location_text"] or "", "counts": r["counts"] or "", "size": r["size"],
+         "place": r["place_name"] or r["location_text"] or "", "counts": counts_text(r), "size": r["size"],
          "quote": r["quote"] or "", "source": r["source"] or ""}
         for r in top.iter_rows(named=True)
     ]
+
+
+def timeline_data(events: Events) -> TimelineData:
+    summary = Summary.of(events)
+    months, series = monthly_counts(summary)
+    return TimelineData(months, series, largest_events(summary), coarse_counts(summary),
+                        summary.count("mon IS NULL"), summary.count(f"NOT {KNOWN_TYPE_SQL}"))
 
 
 def _label(event: dict) -> str:
@@ -84,9 +98,13 @@ def _label(event: dict) -> str:
     return f"{place}{event['date']}: {event['counts']}"
 
 
-def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 700) -> bytes:
+def timeline_png(data: TimelineData | Events, width_px: int = 1600, height_px: int = 700) -> bytes:
     """Stacked monthly bars by type with the largest events annotated (deterministic PNG bytes)."""
-    months, series = monthly_counts(events)
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    data = data if isinstance(data, TimelineData) else timeline_data(data)
+    months, series = data.months, data.series
     dpi = 100
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     ax = fig.add_subplot()
@@ -123,7 +141,7 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        largest = sorted((e for e in largest_events(events) if e["month"] in index),
+        largest = sorted((e for e in data.largest if e["month"] in index),
                          key=lambda e: (e["month"], -e["size"]))
         for slot, event in enumerate(largest):         # one height per label, in date order: no overlaps
             i = index[event["month"]]
@@ -136,7 +154,7 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
         total = sum(bottom)
         ax.set_title(f"Events per {unit} by type ({total:,} events, {first_month} to {last_month})", loc="left",
                      fontsize=13)
-    coarse = coarse_counts(events)
+    coarse = data.coarse
     if coarse:
         per_year = ", ".join(f"{year}: {n:,}" for year, n in coarse.items())
         fig.text(0.01, 0.01, f"Not in the bars, known only to the season or year: {per_year}", fontsize=9,
@@ -147,21 +165,19 @@ def timeline_png(events: pl.DataFrame, width_px: int = 1600, height_px: int = 70
     return buf.getvalue()
 
 
-def timeline_html(events: pl.DataFrame) -> str:
+def timeline_html(data: TimelineData | Events) -> str:
     """A self-contained interactive timeline page (no external resource)."""
-    months, series = monthly_counts(events)
-    data = {
-        "months": months, "types": list(EVENT_TYPES), "colours": TYPE_COLOURS,
-        "series": [series[t] for t in EVENT_TYPES], "largest": largest_events(events),
-        "undated": int(events["date_start"].null_count()),
-        "coarse": coarse_counts(events),
-        "otherType": int((~events["event_type"].is_in(EVENT_TYPES)).sum()),
+    data = data if isinstance(data, TimelineData) else timeline_data(data)
+    payload = {
+        "months": data.months, "types": list(EVENT_TYPES), "colours": TYPE_COLOURS,
+        "series": [data.series[t] for t in EVENT_TYPES], "largest": data.largest,
+        "undated": data.undated, "coarse": data.coarse, "otherType": data.other_type,
     }
     title = "Events per month by type"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{static_text('timeline.css')}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n<div id=\"ef-timeline\"></div>\n"
-        f"<script type=\"application/json\" id=\"eventflow-timeline\">{json_for_html(data)}</script>\n"
+        f"<script type=\"application/json\" id=\"eventflow-timeline\">{json_for_html(payload)}</script>\n"
         f"<script>{static_text('timeline.js')}</script>\n</body>\n</html>\n"
     )

@@ -1,5 +1,6 @@
 """The world overview: one choropleth of countries (events per country, by type and month), from the
-installed world layer's country outlines. Same page machinery and controls as a country map."""
+installed world layer's country outlines. Same page machinery and controls as a country map; counted in DuckDB
+from the summary of every event (summary.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
-import polars as pl
 
 from flows.geo_packs import WORLD, WORLD_DATASETS
-from flows.publish.eventdata import EVENT_TYPES, month_range
+from flows.publish.eventdata import EVENT_TYPES, KNOWN_TYPE_SQL, TYPE_INDEX_SQL, month_number, month_range
+from flows.publish.summary import Summary
 from flows.refdata import installed_root, load_reference
 
 
@@ -29,23 +30,22 @@ def world_geojson(geo_root: Path) -> tuple[dict, list[list[float]]]:
     return {"type": "FeatureCollection", "features": features}, [[-58.0, -170.0], [78.0, 180.0]]
 
 
-def world_payload(events: pl.DataFrame, geo_root: Path) -> dict:
-    """What static/map.js needs for the world overview (events already carry their country)."""
+def world_payload(summary: Summary, geo_root: Path) -> dict:
+    """What static/map.js needs for the world overview."""
     outlines = country_outlines(geo_root)
     index = {c: i for i, c in enumerate(outlines["country"])}
-    months = month_range(events)
-    month_index = {m: i for i, m in enumerate(months)}
-    typed = events.with_columns(pl.col("country").replace_strict(index, default=-1, return_dtype=pl.Int64)
-                                .alias("_u"))
-    placed = typed.filter((pl.col("_u") >= 0) & pl.col("event_type").is_in(EVENT_TYPES)
-                          & pl.col("date_start").is_not_null())
-    cells = (placed.with_columns(
-        pl.col("event_type").replace_strict({t: i for i, t in enumerate(EVENT_TYPES)}, return_dtype=pl.Int64)
-        .alias("_t"),
-        pl.col("date_start").dt.strftime("%Y-%m").replace_strict(month_index, return_dtype=pl.Int64).alias("_m"))
-        .group_by("_u", "_t", "_m").len().sort("_u", "_t", "_m"))
+    first, last = summary.dates()
+    months = month_range(first, last)
+    offset = month_number(first) if first else 0
+    cells = sorted((index[country], t, mon - offset, n) for country, t, mon, n in summary.rows(
+        f"country, {TYPE_INDEX_SQL} AS t, mon", f"{KNOWN_TYPE_SQL} AND mon IS NOT NULL", "country, t, mon")
+        if country in index)
+    per_country = summary.rows("country, mon IS NULL AS undated", "TRUE", "country, undated")
+    total = sum(n for *_, n in per_country)
+    unplaced = sum(n for country, _, n in per_country if country not in index)
+    undated = sum(n for country, no_date, n in per_country if country in index and no_date)
     labels = outlines.geometry.representative_point()
-    with_events = set(placed["_u"].unique().to_list())
+    with_events = {c[0] for c in cells}
     return {
         "country": "",
         "title": "World: protest, detention, attack and trial events by country",
@@ -59,15 +59,15 @@ def world_payload(events: pl.DataFrame, geo_root: Path) -> dict:
                    "link": f"country_{code.lower()}.html" if i in with_events else None}
                   for i, (code, name, p) in enumerate(zip(outlines["country"], outlines["name"], labels, strict=True))],
         "population": None,
-        "cells": cells.select("_u", "_t", "_m", "len").rows(),
+        "cells": [list(c) for c in cells],
         "places": [],
         "attribution": load_reference(geo_root).attribution(list(WORLD_DATASETS)),
         "notes": {
-            "total": events.height,
+            "total": total,
             "countryOnly": 0,
-            "unplaced": typed.filter(pl.col("_u") < 0).height,
-            "undated": int(typed.filter(pl.col("_u") >= 0)["date_start"].null_count()),
-            "otherType": events.height - events.filter(pl.col("event_type").is_in(EVENT_TYPES)).height,
+            "unplaced": unplaced,
+            "undated": undated,
+            "otherType": summary.count(f"{TYPE_INDEX_SQL} IS NULL"),
             "placesShown": 0, "placesTotal": 0,
         },
     }
