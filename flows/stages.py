@@ -27,7 +27,6 @@ from flows.ingest.discover import InboxFile, discover, split_by_state
 from flows.ingest.errors import UnreadableSource
 from flows.ingest.reports import REPORT_SUFFIXES, read_report
 from flows.model import MENTION_COLUMNS
-from flows.publish.eventdata import PUBLISH_COLUMNS  # noqa: F401 - the columns the maps read (tests name it here)
 from flows.rejects import REJECT_SCHEMA, cap_text, reject_frame
 
 log = logging.getLogger("eventflow")

@@ -152,14 +152,15 @@ def test_the_maps_drawn_from_the_published_columns_equal_those_drawn_from_all(tm
     from flows.config import load_settings
     from flows.model import EVENT_SCHEMA
     from flows.publish import publish
+    from flows.publish.eventdata import PUBLISH_COLUMNS
 
     events = pl.read_csv(Path(__file__).parent / "fixtures" / "publish" / "events.csv", try_parse_dates=True)
-    others = [c for c in EVENT_SCHEMA if c not in events.columns and c not in stages.PUBLISH_COLUMNS]
+    others = [c for c in EVENT_SCHEMA if c not in events.columns and c not in PUBLISH_COLUMNS]
     filled = events.with_columns([pl.lit("x" if EVENT_SCHEMA[c] == pl.Utf8 else 1).cast(EVENT_SCHEMA[c]).alias(c)
                                   for c in others if EVENT_SCHEMA[c] != pl.Date])
     settings = load_settings()
     publish(filled, tmp_path / "all", settings, settings.geo_root)
-    publish(events.select([c for c in stages.PUBLISH_COLUMNS if c in events.columns]), tmp_path / "some", settings,
+    publish(events.select([c for c in PUBLISH_COLUMNS if c in events.columns]), tmp_path / "some", settings,
             settings.geo_root)
     pages = sorted(p.name for p in (tmp_path / "all").iterdir())
     assert pages and pages == sorted(p.name for p in (tmp_path / "some").iterdir())
