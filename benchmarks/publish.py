@@ -30,6 +30,7 @@ from flows.geocode.gazetteer import load_gazetteer  # noqa: E402
 from flows.publish import publish  # noqa: E402
 from flows.publish.browser import load, open_page  # noqa: E402
 from flows.publish.screenshot import screenshot  # noqa: E402
+from flows.publish.state import STATE_NAME  # noqa: E402
 
 COUNTRIES = "KZ,KG,UZ,TJ,TM,GE,AM,AZ,BY,RU,UA,MN,IR,TR,RS,CL,DE,US,BR,IN,MM,SD,NG,LB,IQ,FR,GB,MX,PK,EG"
 
@@ -105,8 +106,8 @@ def main() -> None:
 
     events = synthetic_events(args.events, args.countries.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
-    for old in [*args.out.glob("*.html"), *args.out.glob("timeline.*")]:
-        old.unlink()                                   # a first run that really writes every page
+    for old in {*args.out.glob("*.html"), *args.out.glob("timeline.*"), args.out / STATE_NAME}:
+        old.unlink(missing_ok=True)                    # a first run that really writes every page
     t0 = time.perf_counter()
     result = publish(events, args.out, Settings())
     cold = time.perf_counter() - t0
