@@ -206,6 +206,25 @@ def test_mapped_csv_bad_mapping(tmp_path: Path) -> None:
     assert err.value.reason == "bad_mapping"
 
 
+@pytest.mark.parametrize(("yaml_text", "said"), [
+    ("columns: 42\n", "columns must be a mapping of mention field to column, not int"),
+    ("- columns\n", "must hold a mapping"),
+    ("columns: {date_start: [a, b]}\nevent_type: {column: b, values: {x: [protest, peaceful_protest]}}\n"
+     "defaults: {country: KZ}\n", "columns.date_start must name one column"),
+    ("columns: {date_start: a}\nevent_type: [b]\ndefaults: {country: KZ}\n", "event_type must be a mapping"),
+    ("columns: {date_start: a}\nevent_type: {column: b, values: {x: [protest, peaceful_protest]}}\n"
+     "defaults: KZ\n", "defaults must be a mapping of field to value, not str"),
+])
+def test_a_mapping_of_the_wrong_shape_is_a_bad_mapping_that_says_which_key(tmp_path: Path, yaml_text: str,
+                                                                            said: str) -> None:
+    data = tmp_path / "log.csv"
+    data.write_text("a,b\n2022-01-05,x\n", encoding="utf-8")
+    (tmp_path / "log.mapping.yaml").write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(UnreadableSource) as err:
+        read_dataset(data, "log.csv", "x")
+    assert err.value.reason == "bad_mapping" and said in str(err.value), str(err.value)
+
+
 def test_reading_twice_gives_the_same_mentions() -> None:
     first, second = read(ACLED), read(ACLED)
     assert first.mentions.equals(second.mentions) and first.rejects.equals(second.rejects)

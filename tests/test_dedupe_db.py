@@ -99,13 +99,17 @@ def test_incremental_runs_equal_a_full_rebuild(con, tmp_path: Path, monkeypatch)
     add_override(con, singles[2], "confirm")
     added = json.dumps({"source": "acled_kz.csv", "source_kind": "acled", "event_type": "detention",
                         "subtype": "arrest", "date_start": "2021-03-01", "date_precision": "day",
-                        "geo_precision": "country", "country": "KZ", "extractor": "analyst", "confidence": 1.0})
+                        "geo_precision": "country", "country": "KZ", "extractor": "analyst", "confidence": 1.0,
+                        "row_number": 7, "quote": "Police detained two activists"})
     add_override(con, "m_added_by_analyst", "add", value=added)
     assert dedupe(con).mode == "incremental"
     _same_as_full(con, tmp_path / "2b")
     status = dict(con.execute("SELECT mention_id, review_status FROM events WHERE mention_id IN (?, ?)",
                               [singles[2], "m_added_by_analyst"]).fetchall())
     assert status == {singles[2]: "confirmed", "m_added_by_analyst": "added"}
+    evidence = con.execute("SELECT source, row_number, quote FROM event_evidence WHERE mention_id = ?",
+                           ["m_added_by_analyst"]).fetchall()
+    assert evidence == [("acled_kz.csv", 7, "Police detained two activists")]     # added events keep their evidence
     assert dedupe(con).mode == "none"                                   # an added mention is not "withdrawn"
 
     con.execute("DELETE FROM overrides WHERE action = 'split'")        # a correction taken back

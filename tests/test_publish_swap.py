@@ -105,9 +105,10 @@ def test_a_reader_sees_one_version_of_the_whole_set_while_publishes_go_on(tmp_pa
 def test_timeline_cost_is_bounded_whatever_the_span_of_dates(monkeypatch):
     from matplotlib.axes import Axes
 
-    bars: list[int] = []
-    original = Axes.bar
-    monkeypatch.setattr(Axes, "bar", lambda self, x, *a, **k: bars.append(len(x)) or original(self, x, *a, **k))
+    bars: list[float] = []         # the x of every bar's right edge: one bar per bin of months, at most MAX_BARS
+    original = Axes.add_collection
+    monkeypatch.setattr(Axes, "add_collection", lambda self, c, *a, **k: bars.extend(
+        path.vertices[:, 0].max() for path in c.get_paths()) or original(self, c, *a, **k))
     days = [date(1, 1, 2), date(2016, 5, 21), date(9999, 12, 1)]
     events = conform_events(pl.DataFrame({"event_id": ["a", "b", "c"], "event_type": ["protest"] * 3,
                                           "date_start": days, "date_precision": ["day"] * 3,

@@ -100,7 +100,9 @@ def _label(event: dict) -> str:
 
 def timeline_png(data: TimelineData | Events, width_px: int = 1600, height_px: int = 700) -> bytes:
     """Stacked monthly bars by type with the largest events annotated (deterministic PNG bytes)."""
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     data = data if isinstance(data, TimelineData) else timeline_data(data)
@@ -120,9 +122,10 @@ def timeline_png(data: TimelineData | Events, width_px: int = 1600, height_px: i
         series = {t: [sum(v[i:i + every]) for i in range(0, len(v), every)] for t, v in series.items()}
         x = list(range(len(months)))
         bottom = [0] * len(months)
-        for t in EVENT_TYPES:
-            ax.bar(x, series[t], bottom=bottom, width=0.9, color=TYPE_COLOURS[t], label=t.capitalize(),
-                   linewidth=0)
+        for t in EVENT_TYPES:       # one collection of boxes per type: ax.bar draws a patch per bar, 5x slower
+            boxes = [[(i - 0.45, low), (i + 0.45, low), (i + 0.45, low + n), (i - 0.45, low + n)]
+                     for i, (low, n) in enumerate(zip(bottom, series[t], strict=True)) if n]
+            ax.add_collection(PolyCollection(boxes, facecolors=TYPE_COLOURS[t], linewidths=0))
             bottom = [a + b for a, b in zip(bottom, series[t], strict=True)]
         top = max(bottom) or 1
         ax.set_ylim(0, top * (1.2 + 0.07 * N_ANNOTATED))
@@ -150,7 +153,8 @@ def timeline_png(data: TimelineData | Events, width_px: int = 1600, height_px: i
             ax.annotate(label, xy=(i, bottom[i]), xytext=(x_text, top * (1.08 + 0.07 * slot)),
                         ha="center", va="bottom", fontsize=9,
                         color="#222222", arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.8})
-        ax.legend(loc="upper left", ncols=4, frameon=False, fontsize=10)
+        ax.legend(handles=[Patch(color=TYPE_COLOURS[t], label=t.capitalize()) for t in EVENT_TYPES],
+                  loc="upper left", ncols=4, frameon=False, fontsize=10)
         total = sum(bottom)
         ax.set_title(f"Events per {unit} by type ({total:,} events, {first_month} to {last_month})", loc="left",
                      fontsize=13)

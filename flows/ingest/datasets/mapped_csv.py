@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 FORMAT = "mapped_csv"
 LABEL = "mapped CSV"
 MAPPING_KEYS = ("delimiter", "date_formats", "columns", "event_type", "row_complete_column", "defaults")
+# The YAML shape of each key (the checks after this one read into them).
+_SHAPES = {"delimiter": (str, "a string"), "date_formats": (list, "a list of formats"),
+           "columns": (dict, "a mapping of mention field to column"), "event_type": (dict, "a mapping"),
+           "row_complete_column": (str, "a column name"), "defaults": (dict, "a mapping of field to value")}
 COUNT_FIELDS = ("participants", "detained", "fatalities", "injured")
 TEXT_FIELDS = ("source_event_id", "source_url", "location_text", "admin1_text", "place_name", "actors",
                "targets", "charges", "notes", "quote", "subtype")
@@ -85,6 +89,9 @@ def _load_mapping(sidecar: Path, _mtime_ns: int, _size: int) -> dict:
         mapping = load_yaml(sidecar)
     except Exception as exc:  # yaml errors, a list instead of a mapping
         raise UnreadableSource("bad_mapping", f"{sidecar.name}: {exc}") from exc
+    shape = _shape_problems(mapping)
+    if shape:
+        raise UnreadableSource("bad_mapping", f"{sidecar.name}: " + "; ".join(shape))
     columns = mapping.get("columns") or {}
     problems = [f"unknown key '{k}'{_did_you_mean(str(k), MAPPING_KEYS)}" for k in mapping if k not in MAPPING_KEYS]
     if "date_start" not in columns:
@@ -100,6 +107,21 @@ def _load_mapping(sidecar: Path, _mtime_ns: int, _size: int) -> dict:
     if problems:
         raise UnreadableSource("bad_mapping", f"{sidecar.name}: " + "; ".join(problems))
     return mapping
+
+
+def _shape_problems(mapping: dict) -> list[str]:
+    """Values of the wrong YAML shape (`columns: 42`, a column given as a list), said as such."""
+    problems = [f"{key} must be {what}, not {type(mapping[key]).__name__}"
+                for key, (kind, what) in _SHAPES.items() if mapping.get(key) is not None
+                and not isinstance(mapping[key], kind)]
+    columns, event_type = mapping.get("columns"), mapping.get("event_type")
+    if isinstance(columns, dict):
+        problems += [f"columns.{field} must name one column" for field, column in columns.items()
+                     if not isinstance(column, str)]
+    if isinstance(event_type, dict) and event_type.get("column") is not None \
+            and not isinstance(event_type["column"], str):
+        problems.append("event_type.column must name one column")
+    return problems
 
 
 def _did_you_mean(word: str, known) -> str:
