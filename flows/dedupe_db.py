@@ -14,7 +14,9 @@ writes their events back, with memory bounded by what changed, not by the size o
    own, written by one INSERT ... SELECT. An incremental run starts from the touched mentions (stored or
    replaced since the last dedupe, `dedupe_pending`; withdrawn; or whose override changed) and closes that
    set under "is a candidate of" and "was in the same event as": nothing outside it can pair with anything
-   in it, so clustering it alone gives what a full rebuild would.
+   in it, so clustering it alone gives what a full rebuild would. Each step computes keys only for its
+   frontier and the mentions whose type, country and dates overlap it, so the work follows the neighbourhood
+   of what changed, not the size of the table.
 3. The exact rules (actors, counts, ambiguity, conflicts, representatives) run in build_events on the
    mentions in scope, with the overrides applied; the events of the scope are replaced in one transaction,
    with the pending list and the record of applied overrides.
@@ -77,10 +79,9 @@ def _key_select(relation: str) -> str:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, overrides: pl.DataFrame) -> None:
-    """Temp table dd_keys: the candidate keys of every mention as the overrides leave it (dropped and split
-    mentions have none) that has a type and country in common with a mention it could pair with. Every pairing
-    needs the same type and country, and two curated files or an open mention among them: a (type, country)
-    without (all of a first run of one dataset file) gets no keys, and nothing later looks at its mentions."""
+    """Temp tables dd_overridden (the mentions the overrides touch) and dd_applied (those mentions as the
+    overrides leave them: dropped and split mentions are not there). With the stored mentions that no override
+    touches (`_STORED`) they are the mentions the rules see."""
     overridden = overrides["mention_id"].unique().to_list() if overrides.height else []
     if overrides.height:     # both ends of an analyst's merge are decided by the exact rules
         merged = overrides.filter(pl.col("action") == "merge")["value"].str.replace(r"^e_", "m_")
@@ -94,19 +95,34 @@ def _prepare(con: duckdb.DuckDBPyConnection, overrides: pl.DataFrame) -> None:
         applied = applied.filter(~pl.col("mention_id").is_in(sorted(split)))
     else:
         applied = pl.DataFrame(schema=MENTION_SCHEMA)
-    con.register("dd_applied", applied)
-    stored = "(SELECT * FROM mentions ANTI JOIN dd_overridden USING (mention_id))"
+    con.register("dd_applied_frame", applied)
+    con.execute("CREATE OR REPLACE TEMP TABLE dd_applied AS SELECT * FROM dd_applied_frame")
+    con.unregister("dd_applied_frame")
+
+
+_STORED = "(SELECT * FROM mentions ANTI JOIN dd_overridden USING (mention_id))"
+
+
+def _keys_of(where: str) -> str:
+    """SELECT of the candidate keys of the mentions (as the overrides leave them) that `where` (a SEMI JOIN
+    clause on the relation m) keeps."""
+    return (f"{_key_select(f'(SELECT m.* FROM {_STORED} m {where})')} "
+            f"UNION ALL {_key_select(f'(SELECT m.* FROM dd_applied m {where})')}")
+
+
+def _all_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table dd_keys (full rebuild): the candidate keys of every mention that has a type and country in
+    common with a mention it could pair with. Every pairing needs the same type and country, and two curated
+    files or an open mention among them: a (type, country) without (all of a first run of one dataset file)
+    gets no keys, and nothing later looks at its mentions."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_pairable AS
         SELECT event_type, country FROM (
-            SELECT event_type, country, {_FILE} AS file FROM {stored} WHERE {_SHORT}
+            SELECT event_type, country, {_FILE} AS file FROM {_STORED} WHERE {_SHORT}
             UNION ALL SELECT event_type, country, {_FILE} AS file FROM dd_applied WHERE {_SHORT})
         GROUP BY ALL HAVING {_CAN_PAIR}""")
-    pairable = "SEMI JOIN dd_pairable USING (event_type, country)"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_keys AS
-        {_key_select(f"(SELECT * FROM {stored} {pairable})")}
-        UNION ALL {_key_select(f"(SELECT * FROM dd_applied {pairable})")}""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE dd_keys AS "
+                f"{_keys_of('SEMI JOIN dd_pairable p USING (event_type, country)')}")
     con.execute("DROP TABLE dd_pairable")
-    con.unregister("dd_applied")
 
 
 # The ways two mentions can pair: (left level condition, right level condition, key, extra condition).
@@ -152,12 +168,12 @@ def _all_candidates(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _partners_sql() -> str:
-    """Candidates (b) of the mentions in dd_frontier (a)."""
+    """Candidates (b, in dd_near) of the mentions in dd_edge (a)."""
     parts = []
     for left, right, key, extra in _PAIRINGS:
         parts.append(f"""
-            SELECT b.mention_id FROM (SELECT * FROM dd_keys SEMI JOIN dd_frontier USING (mention_id)) a
-            JOIN dd_keys b ON a.event_type = b.event_type AND a.country = b.country AND a.{key} = b.{key}
+            SELECT b.mention_id FROM dd_edge a
+            JOIN dd_near b ON a.event_type = b.event_type AND a.country = b.country AND a.{key} = b.{key}
                  AND a.date_start <= b.date_end AND b.date_start <= a.date_end
             WHERE {left} AND {right} AND {extra} AND a.mention_id <> b.mention_id AND {_NOT_ONE_FILE}""")
     return " UNION ".join(parts)
@@ -165,9 +181,13 @@ def _partners_sql() -> str:
 
 def _close_scope(con: duckdb.DuckDBPyConnection) -> None:
     """Grow dd_scope (starting as the touched mentions) until it holds every candidate of its mentions and
-    every mention that shared an event with one of them."""
+    every mention that shared an event with one of them. Keys are computed only for each step's frontier
+    (dd_edge) and the mentions of its types and countries whose dates overlap it (dd_near), never for every
+    mention: a candidate always shares type, country and a day."""
     con.execute("CREATE OR REPLACE TEMP TABLE dd_frontier AS SELECT mention_id FROM dd_scope")
     while True:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE dd_edge AS {_keys_of('SEMI JOIN dd_frontier USING (mention_id)')}")
+        _near(con)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_new AS
             SELECT mention_id FROM ({_partners_sql()}
                 UNION SELECT {_MERGED} FROM overrides WHERE action = 'merge'
@@ -182,8 +202,25 @@ def _close_scope(con: duckdb.DuckDBPyConnection) -> None:
             break
         con.execute("INSERT INTO dd_scope SELECT mention_id FROM dd_new")
         con.execute("CREATE OR REPLACE TEMP TABLE dd_frontier AS SELECT mention_id FROM dd_new")
-    for table in ("dd_new", "dd_frontier"):
+    for table in ("dd_new", "dd_frontier", "dd_edge", "dd_near"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _near(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table dd_near: the keys of the mentions whose type, country and dates overlap a mention of dd_edge,
+    found by equality joins: a mention with keys spans at most MAX_SPAN_DAYS, so one that overlaps an edge
+    mention starts on a day from MAX_SPAN_DAYS before it to its end; on such a day it overlaps one when it
+    ends on or after the earliest start (`reach`) of the edge mentions whose range holds that day."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_near_days AS
+        SELECT event_type, country, day, min(date_start) AS reach
+        FROM (SELECT event_type, country, date_start,
+                     unnest(generate_series(date_start - INTERVAL {int(MAX_SPAN_DAYS)} DAY, date_end,
+                                            INTERVAL 1 DAY))::DATE AS day FROM dd_edge)
+        GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_near AS {_keys_of(
+        'SEMI JOIN dd_near_days d ON m.event_type = d.event_type AND m.country = d.country '
+        'AND m.date_start = d.day AND m.date_end >= d.reach')}""")
+    con.execute("DROP TABLE dd_near_days")
 
 
 def _touched(con: duckdb.DuckDBPyConnection) -> None:
@@ -277,6 +314,7 @@ def dedupe(con: duckdb.DuckDBPyConnection, full: bool = False) -> DedupeResult:
         mode = "incremental"
     else:
         _prepare(con, overrides)
+        _all_keys(con)
         _all_candidates(con)
         con.execute("INSERT INTO dd_involved SELECT mention_id FROM dd_overridden")
         events, links = _exact(con, "dd_involved", overrides)

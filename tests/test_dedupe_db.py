@@ -122,3 +122,45 @@ def test_incremental_runs_equal_a_full_rebuild(con, tmp_path: Path, monkeypatch)
     _same_as_full(con, tmp_path / "4")
     gone = con.execute("SELECT count(*) FROM events WHERE source = 'gdelt_kz.export.CSV'").fetchone()[0]
     assert gone == 0
+
+
+def test_the_neighbours_of_a_frontier_are_exactly_the_mentions_that_overlap_it():
+    """dd_near (equality joins on start days) holds the same mentions as the plain overlap condition: same type,
+    country, and dates that overlap an edge mention's, for spans from one day to past MAX_SPAN_DAYS."""
+    import random
+    from datetime import date, timedelta
+
+    import duckdb
+
+    from flows.dedupe import MAX_SPAN_DAYS
+    from flows.dedupe_db import _keys_of, _near, _prepare
+    from flows.model import MENTION_SCHEMA
+
+    rng = random.Random(7)
+    spans = [0, 0, 0, 1, 6, 30, int(MAX_SPAN_DAYS) - 1, int(MAX_SPAN_DAYS), int(MAX_SPAN_DAYS) + 5]
+    rows = []
+    for i in range(600):
+        start = date(2019, 1, 1) + timedelta(days=rng.randrange(900))
+        rows.append({"mention_id": f"m_{i:04d}", "source": f"f{i % 3}.csv", "source_kind": "acled",
+                     "event_type": rng.choice(["protest", "detention"]), "country": rng.choice(["KZ", "KG"]),
+                     "date_start": start, "date_end": start + timedelta(days=rng.choice(spans)),
+                     "geo_precision": "place", "place_name": rng.choice(["Almaty", "Osh"])})
+    mentions = pl.DataFrame(rows).with_columns(
+        [pl.lit(None, dtype=t).alias(c) for c, t in MENTION_SCHEMA.items() if c not in rows[0]]
+    ).select(list(MENTION_SCHEMA)).cast(MENTION_SCHEMA)
+    con = duckdb.connect()                         # a table of mentions alone (no other column is read)
+    con.register("new_mentions", mentions)
+    con.execute("CREATE TABLE mentions AS SELECT * FROM new_mentions")
+    _prepare(con, pl.DataFrame())
+    frontier = [f"m_{i:04d}" for i in rng.sample(range(600), 25)]
+    con.execute("CREATE OR REPLACE TEMP TABLE dd_frontier AS SELECT unnest(?) AS mention_id", [frontier])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE dd_edge AS {_keys_of('SEMI JOIN dd_frontier USING (mention_id)')}")
+    _near(con)
+    got = {r[0] for r in con.execute("SELECT mention_id FROM dd_near").fetchall()}
+
+    short = mentions.filter((pl.col("date_end") - pl.col("date_start")).dt.total_days() <= MAX_SPAN_DAYS)
+    edge = short.filter(pl.col("mention_id").is_in(frontier))
+    want = set(short.join(edge, on=["event_type", "country"], suffix="_a").filter(
+        (pl.col("date_start") <= pl.col("date_end_a")) & (pl.col("date_start_a") <= pl.col("date_end"))
+    )["mention_id"].to_list())
+    assert len(want) > len(frontier) and got == want
