@@ -19,8 +19,11 @@ from flows.config import SettingsError, load_settings
     ("lock_timeout: soon\n", "lock_timeout in eventflow.yaml: Input should be a valid number"),
     ("max_participants: -1\n", "max_participants in eventflow.yaml: Input should be greater than or equal to 0"),
     ("date_min: yesterday\n", "date_min in eventflow.yaml: Input should be a valid date"),
+    ("schedule_cron: '61 25 * * *'\n", "schedule_cron '61 25 * * *' is not a valid cron string"),
+    ("schedule_timezone: Mars/Olympus\n", "schedule_timezone 'Mars/Olympus' is not a known time zone"),
+    ("inbox: [unclosed\n", "is not valid YAML"),
 ])
-def test_a_value_of_the_wrong_type_is_one_line(tmp_path: Path, monkeypatch, config: str, message: str):
+def test_a_bad_configuration_is_one_line(tmp_path: Path, monkeypatch, config: str, message: str):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "eventflow.yaml").write_text(config)
     result = CliRunner().invoke(app, ["deployments"])
