@@ -56,6 +56,19 @@ def press_and_advance(page, key: str) -> None:
     settle(page)
 
 
+def edit(page, fields: dict[str, str], choices: dict[str, str] | None = None) -> None:
+    """Open the edit form ('e'), fill its fields and choices, save (Enter): the mention shows as corrected."""
+    page.keyboard.press("e")
+    page.wait_for_selector("#edit-form")
+    for name, value in fields.items():
+        page.fill(f"#edit-{name}", value)
+    for name, value in (choices or {}).items():
+        page.select_option(f"#edit-{name}", value)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#detail[data-status='corrected']")
+    settle(page)
+
+
 def select_text(page, text: str) -> None:
     """Select `text` in the source context, as an analyst's drag over the sentence would."""
     found = page.evaluate("""(wanted) => {
@@ -124,25 +137,12 @@ def test_review_by_keyboard_then_a_run_applies_every_decision(run_dir: Path):
                 mid = shown(page)
                 assert mid == queue[i]
                 if i == 2:                                           # edit a date
-                    page.keyboard.press("e")
-                    page.wait_for_selector("#edit-form")
-                    page.fill("#edit-date_start", "2016-05-21")
-                    page.fill("#edit-date_end", "2016-05-21")
-                    page.select_option("#edit-date_precision", "day")
-                    page.fill("#edit-note", "the day is in the source's footnote")
-                    page.keyboard.press("Enter")
-                    page.wait_for_selector("#detail[data-status='corrected']")
-                    settle(page)
+                    edit(page, {"date_start": "2016-05-21", "date_end": "2016-05-21",
+                                "note": "the day is in the source's footnote"}, {"date_precision": "day"})
                     expected["date"] = mid
                     press_and_advance(page, "j")
                 elif not count_edited and i >= 4 and page.locator("tr[data-field='detained_high']").count():
-                    page.keyboard.press("e")                         # edit a count
-                    page.wait_for_selector("#edit-form")
-                    page.fill("#edit-detained_low", "30")
-                    page.fill("#edit-detained_high", "45")
-                    page.keyboard.press("Enter")
-                    page.wait_for_selector("#detail[data-status='corrected']")
-                    settle(page)
+                    edit(page, {"detained_low": "30", "detained_high": "45"})   # edit a count
                     expected["count"], count_edited = mid, True
                     press_and_advance(page, "j")
                 elif i == 6:                                         # not an event
