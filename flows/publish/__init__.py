@@ -65,14 +65,11 @@ class _Pages:
             self.result.unchanged.append(self.folder / name)
         return True
 
-    def current(self, name: str, data: str, shell: str) -> bool:
-        """The page is there as recorded, drawn from this data (hash) and shell (hash)."""
-        old = self.old.pages.get(name)
-        return old is not None and (old.data, old.shell) == (data, shell) and self.old.page_intact(self.folder, name)
-
     def write(self, name: str, data: str, shell: str, draw: Callable[[], str | bytes]) -> None:
-        """The page `name` of this data (hash) and shell (hash): kept when both are unchanged, else drawn."""
-        if self.current(name, data, shell) and self.keep([name]):
+        """The page `name` of this data (hash) and shell (hash): kept when both are unchanged and the page is
+        there as recorded, else drawn."""
+        old = self.old.pages.get(name)
+        if old is not None and (old.data, old.shell) == (data, shell) and self.keep([name]):
             return
         content = draw()
         raw = content.encode("utf-8") if isinstance(content, str) else content
@@ -85,8 +82,8 @@ class _Pages:
 
         def draw() -> str:
             old = self.old.pages.get(name)
-            reuse = old is not None and old.shell == shell and self.old.page_intact(self.folder, name)
-            kept = Shell.of((self.folder / name).read_text(encoding="utf-8")) if reuse else None
+            raw = self.old.intact_bytes(self.folder, name) if old is not None and old.shell == shell else None
+            kept = Shell.of(raw.decode("utf-8")) if raw is not None else None
             return (kept or draw_shell()).page(payload)
 
         self.write(name, digest(element), shell, draw)

@@ -60,10 +60,17 @@ class PublishState:
     countries: dict[str, CountryRecord] = field(default_factory=dict)
     pages: dict[str, PageRecord] = field(default_factory=dict)
 
+    def intact_bytes(self, folder: Path, name: str) -> bytes | None:
+        """The page's bytes in `folder` when they are exactly those this state recorded, else None."""
+        record, path = self.pages.get(name), Path(folder) / name
+        if record is None or not path.is_file():
+            return None
+        raw = path.read_bytes()
+        return raw if hashlib.sha256(raw).hexdigest() == record.sha256 else None
+
     def page_intact(self, folder: Path, name: str) -> bool:
         """The page is in `folder` with exactly the bytes this state recorded."""
-        record, path = self.pages.get(name), Path(folder) / name
-        return record is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == record.sha256
+        return self.intact_bytes(folder, name) is not None
 
     def to_json(self) -> str:
         return json.dumps({"drawn_by": self.drawn_by,
