@@ -8,7 +8,6 @@ install leaves the previous one in place. Nothing is downloaded.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import json
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from flows.config import GEO_ROOT, PROJECT_ROOT
+from flows.ingest.discover import sha256_of
 from flows.refdata import (
     STAMP_FILE,
     change_log,
@@ -47,14 +47,6 @@ class InstallResult:
     datasets: dict[str, str] = field(default_factory=dict)   # id -> where it was taken from
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _package_file(entry: DatasetEntry) -> Path | None:
