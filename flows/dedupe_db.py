@@ -32,6 +32,7 @@ import polars as pl
 from flows.dedupe import CURATED_KINDS, EVENT_MENTION_SCHEMA, MAX_SPAN_DAYS, build_events
 from flows.model import EVENT_SCHEMA, MENTION_COLUMNS, MENTION_SCHEMA
 from flows.overrides import REVIEW_STATUSES, apply_overrides, valid_overrides
+from flows.store import sql_list
 
 # Above this share of the mentions touched, a full rebuild is cheaper than closing the touched set.
 FULL_REBUILD_SHARE = 0.25
@@ -47,17 +48,13 @@ class DedupeResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
-
-
 def _norm(expr: str) -> str:
     """A text key, lower-cased with all white space removed (looser than build_events' strip + lower)."""
     return f"lower(regexp_replace({expr}, '\\s+', '', 'g'))"
 
 
 # The curated file a mention is a row of (NULL for reports and GDELT: "open" mentions).
-_FILE = f"CASE WHEN source_kind IN (SELECT unnest({_sql_list(CURATED_KINDS)})) THEN source END"
+_FILE = f"CASE WHEN source_kind IN (SELECT unnest({sql_list(CURATED_KINDS)})) THEN source END"
 _SHORT = f"date_end - date_start <= {int(MAX_SPAN_DAYS)}"
 # A group of mentions can give a pair only when it holds two of them, from two curated files or with an open one.
 _CAN_PAIR = "count(*) > 1 AND (count(DISTINCT file) > 1 OR bool_or(file IS NULL))"

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from flows.model import EXPORT_COLUMNS, typology
+from flows.store import sql_text
 
 FORMATS = ("csv", "parquet", "geojson", "acled")
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection): =, +, -, @, tab,
@@ -46,7 +47,7 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _neutralised_select(con: duckdb.DuckDBPyConnection, view: str) -> str:
     """SELECT of a view whose text columns are neutralised as neutralise_formulas does, in SQL (for COPY)."""
-    leads = _sql_text("^[" + "".join(re.escape(c) for c in FORMULA_LEADS) + "]")
+    leads = sql_text("^[" + "".join(re.escape(c) for c in FORMULA_LEADS) + "]")
     cols = []
     for name, dtype, *_ in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall():
         quoted = '"' + name.replace('"', '""') + '"'
@@ -56,10 +57,6 @@ def _neutralised_select(con: duckdb.DuckDBPyConnection, view: str) -> str:
         else:
             cols.append(quoted)
     return f"SELECT {', '.join(cols)} FROM {view}"
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def acled_pairs() -> list[tuple[str, str, str, str]]:
@@ -85,12 +82,12 @@ def acled_pairs() -> list[tuple[str, str, str, str]]:
 @cache
 def acled_view_sql() -> str:
     """CREATE VIEW events_acled: the events in ACLED's column names and codes."""
-    pairs = ", ".join(f"({', '.join(_sql_text(v) for v in p)})" for p in acled_pairs())
+    pairs = ", ".join(f"({', '.join(sql_text(v) for v in p)})" for p in acled_pairs())
     case = lambda col, codes: "CASE " + " ".join(  # noqa: E731
-        f"WHEN {col} = {_sql_text(k)} THEN {v}" for k, v in codes.items()) + " END"
+        f"WHEN {col} = {sql_text(k)} THEN {v}" for k, v in codes.items()) + " END"
     import pycountry
 
-    countries = ", ".join(f"({_sql_text(c.alpha_2)}, {_sql_text(c.name)}, {int(c.numeric)})"
+    countries = ", ".join(f"({sql_text(c.alpha_2)}, {sql_text(c.name)}, {int(c.numeric)})"
                           for c in pycountry.countries)
     return f"""
 CREATE OR REPLACE VIEW events_acled AS
@@ -125,9 +122,9 @@ def export_events(con: duckdb.DuckDBPyConnection, fmt: str, out: Path) -> int:
         _write_geojson(con, out)
         return n
     if fmt == "parquet":
-        con.execute(f"COPY (SELECT * FROM {view}) TO {_sql_text(str(out))} (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * FROM {view}) TO {sql_text(str(out))} (FORMAT parquet)")
     else:    # CSV opens in spreadsheets: formulas from a source stay text
-        con.execute(f"COPY ({_neutralised_select(con, view)}) TO {_sql_text(str(out))} (FORMAT csv, HEADER true)")
+        con.execute(f"COPY ({_neutralised_select(con, view)}) TO {sql_text(str(out))} (FORMAT csv, HEADER true)")
     return n
 
 

@@ -61,7 +61,7 @@ def connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
-    con.execute(f"SET memory_limit = {_quote(os.environ.get('EVENTFLOW_DB_MEMORY_LIMIT', DB_MEMORY_LIMIT))}")
+    con.execute(f"SET memory_limit = {sql_text(os.environ.get('EVENTFLOW_DB_MEMORY_LIMIT', DB_MEMORY_LIMIT))}")
     migrate(con)
     return con
 
@@ -129,8 +129,14 @@ def repeatable_sql() -> str:
     return "\n".join([*views, acled_view_sql(), *comment_statements()])
 
 
-def _quote(text: str) -> str:
+def sql_text(text: object) -> str:
+    """A SQL string literal of the text (quotes doubled)."""
     return "'" + str(text).replace("'", "''") + "'"
+
+
+def sql_list(values: Sequence[object]) -> str:
+    """A SQL list literal of the values as strings: ['a', 'b']."""
+    return "[" + ", ".join(sql_text(v) for v in values) + "]"
 
 
 def comment_statements() -> list[str]:
@@ -144,9 +150,9 @@ def comment_statements() -> list[str]:
     columns["mentions"] = dict(fields)
     columns["events"] = {**fields, **columns.get("events", {})}
     columns["overrides_applied"] = columns["overrides"]
-    out = [f"COMMENT ON TABLE {t} IS {_quote(text)};" for t, text in spec["tables"].items()]
+    out = [f"COMMENT ON TABLE {t} IS {sql_text(text)};" for t, text in spec["tables"].items()]
     for table, cols in columns.items():
-        out += [f"COMMENT ON COLUMN {table}.{c} IS {_quote(text)};" for c, text in cols.items()]
+        out += [f"COMMENT ON COLUMN {table}.{c} IS {sql_text(text)};" for c, text in cols.items()]
     return out
 
 
@@ -240,10 +246,6 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
         con.execute(_PENDING, [record.path])
 
 
-def _parquet_list(files: Sequence[str | Path]) -> str:
-    return "[" + ", ".join(_quote(str(f)) for f in files) + "]"
-
-
 def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, mention_files: Sequence[str | Path],
                        reject_files: Sequence[str | Path]) -> None:
     """Replace everything stored for record.path in one transaction, reading its mentions and rejects from the
@@ -255,7 +257,7 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
         _replace_source_rows(con, record)
         others = con.execute("SELECT EXISTS (SELECT 1 FROM mentions WHERE source <> ?)", [record.path]).fetchone()[0]
         if mention_files:
-            parts = _parquet_list(mention_files)
+            parts = sql_list(mention_files)
             with bulk_writes(con):
                 con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM read_parquet({parts})")
             if len(mention_files) > 1:
@@ -269,7 +271,7 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
             rcols = ", ".join(REJECT_SCHEMA)
             with bulk_writes(con):
                 con.execute(f"INSERT INTO rejects ({rcols}, rejected_at) SELECT {rcols}, ? "
-                            f"FROM read_parquet({_parquet_list(reject_files)})", [_now()])
+                            f"FROM read_parquet({sql_list(reject_files)})", [_now()])
         con.execute(_PENDING, [record.path])
 
 
