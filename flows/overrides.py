@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
 from flows.model import MENTION_SCHEMA, SCHEMAS_DIR, conform, event_json_schema, stable_id
-from flows.store import transaction
+from flows.store import transaction, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +222,7 @@ def add_override(con: duckdb.DuckDBPyConnection, mention_id: str, action: str, f
         "INSERT OR REPLACE INTO overrides (override_id, mention_id, action, field, value, note, created_by, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [override_id, mention_id, action, field, None if value is None else str(value), note, created_by,
-         datetime.now(UTC).replace(tzinfo=None)],
+         utc_now()],
     )
     return override_id
 

@@ -452,7 +452,7 @@ def publish_maps(db: Path, maps_dir: Path, settings, force: bool = False) -> Pub
         with store.transaction(con):
             con.execute("DELETE FROM published WHERE maps = ?", [key])
             con.execute("INSERT INTO published VALUES (?, ?, ?, ?)",
-                        [key, fingerprint, json.dumps(result.notes), store._now()])
+                        [key, fingerprint, json.dumps(result.notes), store.utc_now()])
     return result
 
 

@@ -96,7 +96,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         with transaction(con):
             con.execute(path.read_text(encoding="utf-8"))
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, path.name, _now()])
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, path.name, utc_now()])
         applied.append(path.name)
     if _apply_repeatable(con) or applied:
         # schema changes go into the database file at once: DuckDB 1.5 cannot replay some of them (COMMENT ON,
@@ -209,7 +209,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, col
         con.unregister("_frame")
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Now in UTC, without a time zone (how the tables store TIMESTAMP)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -229,7 +230,7 @@ def _replace_source_rows(con: duckdb.DuckDBPyConnection, record: SourceRecord) -
         " title, publisher, url, coverage_year, text, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [record.path, record.sha256, record.format, record.size_bytes, record.records_total,
          record.records_loaded, record.records_rejected, record.title, record.publisher, record.url,
-         record.coverage_year, record.text, _now()],
+         record.coverage_year, record.text, utc_now()],
     )
 
 
@@ -237,7 +238,7 @@ def store_source(con: duckdb.DuckDBPyConnection, record: SourceRecord, mentions:
                  rejects: pl.DataFrame) -> None:
     """Replace everything stored for record.path (source row, mentions, rejects) in one transaction."""
     mentions = mentions.select(MENTION_COLUMNS)
-    rejects = rejects.select(list(REJECT_SCHEMA)).with_columns(pl.lit(_now()).alias("rejected_at"))
+    rejects = rejects.select(list(REJECT_SCHEMA)).with_columns(pl.lit(utc_now()).alias("rejected_at"))
     _check_unique_ids(con, record.path, mentions)
     with transaction(con):
         _replace_source_rows(con, record)
@@ -271,7 +272,7 @@ def store_source_files(con: duckdb.DuckDBPyConnection, record: SourceRecord, men
             rcols = ", ".join(REJECT_SCHEMA)
             with bulk_writes(con):
                 con.execute(f"INSERT INTO rejects ({rcols}, rejected_at) SELECT {rcols}, ? "
-                            f"FROM read_parquet({sql_list(reject_files)})", [_now()])
+                            f"FROM read_parquet({sql_list(reject_files)})", [utc_now()])
         con.execute(_PENDING, [record.path])
 
 

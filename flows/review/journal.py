@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from flows.overrides import OVERRIDE_SCHEMA
-from flows.store import transaction
+from flows.store import transaction, utc_now
 
 ACTIONS = ("confirm", "drop", "set", "split", "merge", "add", "undo")
 OVERRIDE_PREFIX = "rv_"      # override_id of the overrides imported from the journal
@@ -151,7 +151,7 @@ class Journal:
     @staticmethod
     def _append(con: sqlite3.Connection, mention_id: str, version: int, changes: list[Change], who: str,
                 note: str | None) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utc_now()
         last = con.execute("SELECT at FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
         if last and datetime.fromisoformat(last[0]) >= now:     # keep `at` increasing: the latest set wins
             now = datetime.fromisoformat(last[0]) + timedelta(microseconds=1)
