@@ -12,8 +12,6 @@ Where a country pack exists it wins. Nothing outside a pack names a country; cod
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -151,43 +149,3 @@ def pack(country: str | None, geo_root: Path = GEO_ROOT) -> CountryPack | None:
         return None
     code = country.upper()
     return packs(geo_root).get(code) or world_pack(code, geo_root)
-
-
-# Places this large identify their country when a text never names it ("police detained 40 people in Aktobe").
-LANDMARK_POPULATION = 100_000
-
-
-def _alternation(words: set[str]) -> re.Pattern:
-    ordered = sorted((w for w in words if w), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in ordered) + r")\b")
-
-
-@cache
-def _country_words(geo_root: Path, code: str) -> tuple[re.Pattern, re.Pattern]:
-    """(names and demonyms of the country, its regions and large places) as whole-word patterns."""
-    import geopandas as gpd
-
-    p = packs(geo_root)[code]
-    landmarks: set[str] = set()
-    for layer in p.admin1_layers:
-        names = gpd.read_file(layer.path, columns=["name_en"], ignore_geometry=True)["name_en"]
-        landmarks.update(re.sub(r"\s+(?:Region|region)$", "", str(n)) for n in names if n)
-    with p.places.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if int(float(row.get("population") or 0)) >= LANDMARK_POPULATION:
-                landmarks.add(row.get("name") or "")
-    return _alternation({*p.names, *p.demonyms}), _alternation(landmarks)
-
-
-def infer_country(text: str, geo_root: Path = GEO_ROOT, landmarks: bool = True) -> str | None:
-    """The pack country a text is about: the one whose names and demonyms it uses most; when it names none
-    (and `landmarks`), the one whose regions and large places it names most. None if nothing matches.
-    Only country packs are considered; for every country of the world use
-    `flows.geocode.countries.countries_in_text`."""
-    codes = list(packs(geo_root))
-    for kind in (0, 1) if landmarks else (0,):
-        counts = {code: len(_country_words(geo_root, code)[kind].findall(text)) for code in codes}
-        best = max(codes, key=counts.__getitem__, default=None)
-        if best is not None and counts[best] > 0:
-            return best
-    return None

@@ -23,11 +23,6 @@ def reject_frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in REJECT_SCHEMA} for r in rows], schema=REJECT_SCHEMA)
 
 
-def conform_rejects(df: pl.DataFrame) -> pl.DataFrame:
-    missing = [pl.lit(None, dtype=t).alias(c) for c, t in REJECT_SCHEMA.items() if c not in df.columns]
-    return df.with_columns(missing).select([pl.col(c).cast(t) for c, t in REJECT_SCHEMA.items()])
-
-
 def cap_text(df: pl.DataFrame, limit: int) -> pl.DataFrame:
     """Reject rows with `detail` and `raw` cut to `limit` characters (a 10 MB raw row stays what it was, briefly)."""
     return df.with_columns(

@@ -325,13 +325,6 @@ def replace_events(con: duckdb.DuckDBPyConnection, events: pl.DataFrame, event_m
         _insert(con, "event_mentions", event_mentions, link_cols)
 
 
-def load_events(con: duckdb.DuckDBPyConnection, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """The events (all columns, or those named), ordered by date and id."""
-    cols = list(columns or EVENT_SCHEMA)
-    frame = con.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY date_start, event_id").pl()
-    return frame.cast({c: EVENT_SCHEMA[c] for c in cols})
-
-
 def replace_reference(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> bool:
     """Replace a reference table (regions, places) with frame, in one transaction, unless it already holds
     exactly these rows. Returns True when it was rewritten."""

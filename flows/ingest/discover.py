@@ -55,12 +55,6 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name in IGNORED_NAMES or name.endswith(SIDECAR_SUFFIXES)
 
 
-def is_source_file(path: Path, inbox: Path) -> bool:
-    """A regular file to ingest: not hidden (nor inside a hidden folder), not a README, not a sidecar."""
-    hidden = any(part.startswith(".") for part in path.relative_to(inbox).parts)
-    return path.is_file() and not hidden and not _skipped(path.name)
-
-
 def source_name(inbox: Path, path: Path) -> str:
     """'samples/report.txt' for data/samples/report.txt: the inbox's own name keeps two inboxes apart in one
     database (a scheduled data/inbox and the embedded data/samples)."""

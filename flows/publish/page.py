@@ -92,11 +92,6 @@ def _number_ids(element, counter: list[int]) -> None:
         _number_ids(child, counter)
 
 
-def render_map(geojson: dict, bounds: list[list[float]], payload: dict, settings: Settings) -> str:
-    """The complete HTML of one choropleth page."""
-    return render_shell(geojson, bounds, payload["title"], settings).page(payload)
-
-
 def render_shell(geojson: dict, bounds: list[list[float]], title: str, settings: Settings) -> Shell:
     """The shell of a choropleth page of these boundaries, drawn with folium."""
     import folium

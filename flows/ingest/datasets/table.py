@@ -53,19 +53,6 @@ class RawTable:
         )
 
 
-def is_compressed(path: Path) -> bool:
-    return Path(path).name.lower().endswith(COMPRESSED_SUFFIXES)
-
-
-def inner_name(path: Path) -> str:
-    """The name of the data inside a compressed file ('20240101.export.CSV' for '20240101.export.CSV.zip')."""
-    name = Path(path).name
-    for suffix in COMPRESSED_SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
 @contextmanager
 def open_stream(path: Path) -> Iterator[BinaryIO]:
     """The file's bytes as a stream: a .gz decompressed, the one data file of a .zip; plain files as they are.
@@ -194,14 +181,6 @@ def iter_tables(path: Path, delimiter: str | None, has_header: bool, names: list
     if not produced:
         empty = _parse_quoted(b"", delimiter, quote_char or '"', columns)
         yield RawTable(columns, delimiter, empty.with_row_index(ROW, offset=1))
-
-
-def read_table(path: Path, delimiter: str | None, has_header: bool, names: list[str] | None = None,
-               quote_char: str | None = '"') -> RawTable:
-    """All data rows of the file in one RawTable (small files and tests; the pipeline streams iter_tables)."""
-    tables = list(iter_tables(path, delimiter, has_header, names, quote_char))
-    rows = pl.concat([t.rows for t in tables]) if len(tables) > 1 else tables[0].rows
-    return RawTable(tables[0].columns, tables[0].delimiter, rows)
 
 
 def _parse_quoted(chunk: bytes, delimiter: str, quote_char: str, columns: list[str]) -> pl.DataFrame:
